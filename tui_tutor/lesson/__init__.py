@@ -1,0 +1,1 @@
+"""The lesson model and its loader: UI-free, importable without a terminal."""

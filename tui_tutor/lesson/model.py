@@ -1,0 +1,239 @@
+"""Typed model of a lesson: what the loader produces and everything else consumes.
+
+Plain frozen dataclasses (not pydantic): importing pydantic costs 0.16-0.24 s here, more
+than half of the start-up budget, and the loader already reports errors with line numbers.
+Strings that hold formulas (answers, derived values, `when:` conditions) stay strings: the
+grading engine reads them with its safe expression parser, never with eval.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Union
+
+QuestionKind = Literal["numeric", "choice", "multi", "matching", "table", "order", "text", "reflect"]
+QUESTION_KINDS: tuple[str, ...] = ("numeric", "choice", "multi", "matching", "table", "order", "text", "reflect")
+
+Number = Union[int, float]
+#: A number as written in a lesson: a literal, or an expression over the question's params.
+NumberOrExpr = Union[int, float, str]
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """A targeted message shown when `when` (an expression over `answer` and params) holds."""
+
+    when: str
+    message: str
+    line: int = 0
+    #: For table questions: the (row, column) of the cell the condition reads; None elsewhere.
+    cell: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a choice/multi question; labelled A, B, C... by position."""
+
+    text: str
+    correct: bool = False
+    feedback: str = ""
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One row of a matching question."""
+
+    text: str
+    answer: str  # an option key, e.g. "A"
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One table cell: either shown (`value`) or to be filled in (`answer` is not None)."""
+
+    value: str = ""
+    answer: NumberOrExpr | None = None
+    rtol: float | None = None
+    atol: float | None = None
+
+    @property
+    def is_blank(self) -> bool:
+        return self.answer is not None
+
+
+@dataclass(frozen=True)
+class Param:
+    """A variant parameter: drawn from `choose`, or from `low..high` in steps of `step`."""
+
+    name: str
+    choose: tuple[Number, ...] = ()
+    low: Number | None = None
+    high: Number | None = None
+    step: Number | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Question:
+    """A graded (or saved but ungraded, kind `reflect`) question.
+
+    Kind-specific fields are empty for kinds that do not use them; the loader checks that
+    each kind has what it needs.
+    """
+
+    id: str
+    kind: str
+    line: int
+    prompt: str = ""
+    hints: tuple[str, ...] = ()
+    solution: str = ""
+    optional: bool = False
+    feedback: tuple[Feedback, ...] = ()
+    # numeric
+    answer: NumberOrExpr | None = None
+    rtol: float = 1e-4
+    atol: float = 1e-9
+    # choice / multi
+    options: tuple[Option, ...] = ()
+    partial: str = "edc"
+    # matching: option key -> text; statements
+    match_options: tuple[tuple[str, str], ...] = ()
+    statements: tuple[Statement, ...] = ()
+    # table
+    columns: tuple[str, ...] = ()
+    rows: tuple[tuple[Cell, ...], ...] = ()
+    # order
+    items: tuple[str, ...] = ()
+    # text
+    accepted: tuple[str, ...] = ()
+    pattern: str = ""
+    # variants
+    params: tuple[Param, ...] = ()
+    derived: tuple[tuple[str, str], ...] = ()
+    where: tuple[str, ...] = ()
+    first: tuple[tuple[str, Number], ...] = ()
+
+    @property
+    def graded(self) -> bool:
+        return self.kind != "reflect"
+
+    @property
+    def has_variants(self) -> bool:
+        return bool(self.params)
+
+
+@dataclass(frozen=True)
+class Prose:
+    """A run of Markdown."""
+
+    markdown: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Block:
+    """A Carpentries content block (challenge, callout, solution, hint, keypoints...)."""
+
+    kind: str
+    title: str
+    children: tuple["Item", ...]
+    line: int
+
+    @property
+    def hidden(self) -> bool:
+        """Solutions and hints wait for a key; instructor notes are never shown."""
+        return self.kind in ("solution", "hint", "instructor")
+
+
+@dataclass(frozen=True)
+class Interactive:
+    """A widget the learner plays with; `options` are the block's other YAML keys."""
+
+    widget: str
+    options: dict
+    line: int
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    units: int
+    activation: str = "linear"
+
+
+@dataclass(frozen=True)
+class TrainSpec:
+    """A declarative Keras run: built and fitted by `tui_tutor.training`, never executed as code."""
+
+    id: str
+    line: int
+    dataset: str = "xor"
+    layers: tuple[LayerSpec, ...] = ()
+    loss: str = "binary_crossentropy"
+    optimizer: str = "adam"
+    learning_rate: float = 0.01
+    epochs: int = 100
+    batch_size: int = 4
+    validation_split: float = 0.0
+    seed: int = 1
+    metrics: tuple[str, ...] = ("accuracy",)
+    steps_per_epoch: int | None = None
+
+
+Item = Union[Prose, Block, Question, Interactive, TrainSpec]
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str
+    items: tuple[Item, ...]
+    line: int
+
+    def questions(self) -> list[Question]:
+        """Every question of the step, including those nested in blocks, in reading order."""
+        return [q for q in walk(self.items) if isinstance(q, Question)]
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    title: str
+    path: Path
+    steps: tuple[Step, ...]
+    minutes: int | None = None
+    order: int = 1000
+    mastery: int = 2
+    credits: str = ""
+
+    def questions(self) -> list[Question]:
+        return [q for step in self.steps for q in step.questions()]
+
+    def graded_questions(self) -> list[Question]:
+        return [q for q in self.questions() if q.graded and not q.optional]
+
+
+def walk(items: tuple[Item, ...]):
+    """Yield items depth-first, descending into blocks."""
+    for item in items:
+        yield item
+        if isinstance(item, Block):
+            yield from walk(item.children)
+
+
+@dataclass
+class LessonError:
+    """One problem in a lesson file, printed as `path:line: message`."""
+
+    path: Path
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass
+class LoadResult:
+    lesson: Lesson | None
+    errors: list[LessonError] = field(default_factory=list)
