@@ -1,0 +1,24 @@
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).parent))
+
+
+@pytest.fixture
+def lessons_dir() -> Path:
+    return ROOT / "lessons"
+
+
+@pytest.fixture
+def sample_dir() -> Path:
+    return ROOT / "tests" / "data" / "sample"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_data(tmp_path, monkeypatch):
+    """Never touch the developer's real progress: every test gets its own data folder."""
+    monkeypatch.setenv("TUI_TUTOR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TUI_TUTOR_LEARNER", "tester")

@@ -1,0 +1,113 @@
+"""Command line: `tui-tutor [PATH]`, `tui-tutor validate`, `tui-tutor progress`, `tui-tutor review`.
+
+Sub-commands import only what they need: `validate` and `progress` never load Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+COMMANDS = ("validate", "progress", "review")
+
+
+def _app_parser(prog: str = "tui-tutor") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="A keyboard-driven terminal tutor for the fundamentals of deep learning.",
+        epilog="Other commands: `tui-tutor validate PATH...`, `tui-tutor progress`, `tui-tutor review`.",
+    )
+    parser.add_argument("path", nargs="?", type=Path, help="a lesson file or folder to open directly")
+    _common(parser)
+    return parser
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lessons", action="append", type=Path, default=[], metavar="DIR",
+                        help="add a folder of lessons to the picker (may be repeated)")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="where progress is kept (default: $TUI_TUTOR_DATA_DIR or your user data folder)")
+    parser.add_argument("--learner", default=None, help="learner name for progress (default: your user name)")
+    parser.add_argument("--no-mouse", action="store_true", help="send no mouse sequences to the terminal")
+    parser.add_argument("--ascii", action="store_true", help="plain ASCII borders and plot markers (automatic when the terminal is not UTF-8)")
+    parser.add_argument("--low-bandwidth", action="store_true", help="fewer redraws and 16 colours, for slow SSH links")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "validate":
+        return _validate(argv[1:])
+    if argv and argv[0] == "progress":
+        return _progress(argv[1:])
+    review = bool(argv) and argv[0] == "review"
+    args = _app_parser().parse_args(argv[1:] if review else argv)
+    return _run_app(args, review=review)
+
+
+def _validate(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="tui-tutor validate", description="Check lesson files; print `path:line: message` for each problem.")
+    parser.add_argument("paths", nargs="+", type=Path, help="lesson files or folders")
+    args = parser.parse_args(argv)
+    from tui_tutor.lesson.validate import run_validate
+
+    return run_validate(args.paths, sys.stdout)
+
+
+def _progress(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="tui-tutor progress", description="Show or export saved progress.")
+    parser.add_argument("--export", choices=("csv", "json"), help="write one row per question to standard output")
+    parser.add_argument("--data-dir", type=Path, default=None)
+    who = parser.add_mutually_exclusive_group()
+    who.add_argument("--learner", default=None, help="only this learner (default: you)")
+    who.add_argument("--all", action="store_true", help="every learner in the store (for instructors)")
+    args = parser.parse_args(argv)
+    from tui_tutor.progress.paths import data_dir, learner_name
+    from tui_tutor.progress.report import run_progress_command
+
+    learner = None if args.all else (args.learner or learner_name())
+    return run_progress_command(data_dir(args.data_dir), args.export, learner, sys.stdout)
+
+
+def _lesson_paths(args: argparse.Namespace) -> list[Path]:
+    from tui_tutor.lesson.catalog import bundled_lessons_dir
+
+    if args.path is not None:
+        return [args.path]
+    bundled = bundled_lessons_dir()
+    return ([bundled] if bundled else []) + list(args.lessons)
+
+
+def _run_app(args: argparse.Namespace, review: bool = False) -> int:
+    if args.path is not None and not args.path.exists():
+        print(f"tui-tutor: no such lesson file or folder: {args.path}", file=sys.stderr)
+        return 2
+    for folder in args.lessons:
+        if not folder.is_dir():
+            print(f"tui-tutor: --lessons {folder}: not a folder", file=sys.stderr)
+            return 2
+    if args.low_bandwidth:  # must be set before Textual is imported
+        os.environ.setdefault("TEXTUAL_FPS", "15")
+        os.environ.setdefault("TEXTUAL_COLOR_SYSTEM", "standard")
+    os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+
+    from tui_tutor.progress.paths import data_dir, learner_name
+    from tui_tutor.ui.app import TutorApp, AppOptions
+    from tui_tutor.ui.terminal import AsciiDriver, FdTwoGuard, terminal_is_utf8
+
+    ascii_mode = args.ascii or not terminal_is_utf8()
+    folder = data_dir(args.data_dir)
+    options = AppOptions(
+        lesson_paths=_lesson_paths(args),
+        open_path=args.path,
+        data_dir=folder,
+        learner=args.learner or learner_name(),
+        ascii_mode=ascii_mode,
+        low_bandwidth=args.low_bandwidth,
+        start_review=review,
+    )
+    with FdTwoGuard(folder / "tui-tutor.log"):
+        app = TutorApp(options, driver_class=AsciiDriver if ascii_mode else None)
+        app.run(mouse=not args.no_mouse)
+    return app.return_code or 0

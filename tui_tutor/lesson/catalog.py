@@ -1,0 +1,42 @@
+"""Where lessons come from: the bundled folder, instructors' folders, or files named on the command line."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tui_tutor.lesson.loader import discover, load_lesson
+from tui_tutor.lesson.model import Lesson, LessonError
+
+
+def bundled_lessons_dir() -> Path | None:
+    """The repository's `lessons/` (the README installs the package editable), or $TUI_TUTOR_LESSONS."""
+    env = os.environ.get("TUI_TUTOR_LESSONS")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parents[2] / "lessons"
+    return here if here.is_dir() else None
+
+
+@dataclass
+class Catalog:
+    """Lessons that loaded, sorted for the picker, and the problems of those that did not load cleanly."""
+
+    lessons: list[Lesson] = field(default_factory=list)
+    errors: list[LessonError] = field(default_factory=list)
+
+    @classmethod
+    def from_paths(cls, paths: list[Path]) -> "Catalog":
+        catalog = cls()
+        seen: set[str] = set()
+        for path in discover(paths):
+            result = load_lesson(path)
+            catalog.errors.extend(result.errors)
+            lesson = result.lesson
+            if lesson is None or not lesson.steps or lesson.id in seen:
+                continue
+            seen.add(lesson.id)
+            catalog.lessons.append(lesson)
+        catalog.lessons.sort(key=lambda lesson: (lesson.order, lesson.title))
+        return catalog

@@ -1,0 +1,475 @@
+"""Turn a lesson file into a typed `Lesson`, reporting every problem as `path:line: message`.
+
+Lesson files are data: YAML is read with the safe loader and nothing is executed.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tui_tutor.lesson.blocks import Node, TextRun, parse_blocks
+from tui_tutor.lesson.fields import Fields
+from tui_tutor.lesson.model import (
+    QUESTION_KINDS,
+    Block,
+    Cell,
+    Feedback,
+    Interactive,
+    Item,
+    LayerSpec,
+    Lesson,
+    LessonError,
+    LoadResult,
+    Option,
+    Param,
+    Prose,
+    Question,
+    Statement,
+    Step,
+    TrainSpec,
+)
+from tui_tutor.lesson.yamldoc import YamlDoc, YamlProblem, load_yaml
+
+CONTENT_BLOCKS = frozenset(
+    "challenge discussion solution hint callout note checklist testimonial spoiler "
+    "keypoints questions objectives instructor caution warning tip prereq".split()
+)
+TUTOR_BLOCKS = frozenset({"question", "interactive", "train"})
+WIDGETS = ("neuron-explorer", "activation-plot", "xor-network", "huber-plot", "install-check")
+ACTIVATIONS = ("relu", "sigmoid", "linear", "tanh", "softmax")
+OPTIMIZERS = ("adam", "sgd", "rmsprop")
+LOSSES = ("binary_crossentropy", "mse", "mean_squared_error", "categorical_crossentropy", "huber")
+DATASETS = ("xor", "noisy-sine")
+
+_FRONT_KEYS = {"title", "id", "minutes", "order", "mastery", "credits"}
+_COMMON_KEYS = {"id", "kind", "prompt", "hints", "solution", "optional", "feedback", "params", "derived", "where", "first"}
+_KIND_KEYS = {
+    "numeric": {"answer", "rtol", "atol"},
+    "choice": {"options"},
+    "multi": {"options", "partial"},
+    "matching": {"options", "statements"},
+    "table": {"columns", "rows", "rtol", "atol"},
+    "order": {"items"},
+    "text": {"answer", "pattern"},
+    "reflect": set(),
+}
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_HEADING2 = re.compile(r"^##\s+(.*?)\s*#*\s*$")
+
+
+def load_lesson(path: Path) -> LoadResult:
+    """Load one lesson file; `lesson` is None only when the file cannot be read at all."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return LoadResult(None, [LessonError(path, 1, f"cannot read the file: {exc}")])
+    return parse_lesson(text, path)
+
+
+def parse_lesson(text: str, path: Path) -> LoadResult:
+    parsed = parse_blocks(text)
+    problems: list[tuple[int, str]] = list(parsed.errors)
+    meta = _front_matter(parsed.front_matter, parsed.front_matter_line, path, problems)
+    builder = _Builder(problems)
+    steps = builder.steps(parsed.body, meta.get("title", path.stem))
+    if not steps:
+        problems.append((1, "the lesson has no content: add at least one `## Step title` and some text"))
+    lesson = Lesson(
+        id=meta.get("id", path.stem),
+        title=meta.get("title", path.stem),
+        path=path,
+        steps=tuple(steps),
+        minutes=meta.get("minutes"),
+        order=meta.get("order", 1000),
+        mastery=meta.get("mastery", 2),
+        credits=meta.get("credits", ""),
+    )
+    errors = [LessonError(path, line, message) for line, message in sorted(problems, key=lambda p: p[0])]
+    return LoadResult(lesson, errors)
+
+
+def _front_matter(text: str, first_line: int, path: Path, problems: list[tuple[int, str]]) -> dict:
+    if not first_line:
+        return {}
+    try:
+        doc = load_yaml(text, first_line)
+    except YamlProblem as exc:
+        problems.append((exc.line, exc.message))
+        return {}
+    fields = Fields(doc, (), doc.data if doc.data is not None else {}, "the front matter", problems)
+    meta: dict = {"title": fields.text("title", required=True) or path.stem}
+    if fields.has("id"):
+        lesson_id = fields.text("id")
+        if lesson_id and not _ID.match(lesson_id):
+            fields.error(f"lesson id `{lesson_id}` may hold only letters, digits, `-`, `_` and `.`", "id")
+        else:
+            meta["id"] = lesson_id
+    for key in ("minutes", "order"):
+        value = fields.integer(key, minimum=0)
+        if value is not None:
+            meta[key] = value
+    meta["mastery"] = fields.integer("mastery", 2, minimum=1)
+    meta["credits"] = fields.text("credits")
+    fields.check_unknown(_FRONT_KEYS)
+    return meta
+
+
+class _Builder:
+    """Walks the block tree; one instance per file so question ids are checked file-wide."""
+
+    def __init__(self, problems: list[tuple[int, str]]) -> None:
+        self.problems = problems
+        self.ids: dict[str, int] = {}
+
+    # -- steps ----------------------------------------------------------------
+    def steps(self, body: list[Node | TextRun], lesson_title: str) -> list[Step]:
+        steps: list[Step] = []
+        title, line, chunk = lesson_title, 0, []  # line 0: text before any heading
+        for child in body:
+            if isinstance(child, TextRun):
+                run = TextRun(line=child.line)
+                for offset, text in enumerate(child.lines):
+                    heading = _HEADING2.match(text)
+                    if heading:
+                        if run.lines:
+                            chunk.append(run)
+                        self._close_step(steps, title, line, chunk)
+                        title, line, chunk = heading.group(1), child.line + offset, []
+                        run = TextRun(line=child.line + offset + 1)
+                    else:
+                        if not run.lines:
+                            run.line = child.line + offset
+                        run.lines.append(text)
+                if run.lines:
+                    chunk.append(run)
+            else:
+                chunk.append(child)
+        self._close_step(steps, title, line, chunk)
+        return steps
+
+    def _close_step(self, steps: list[Step], title: str, line: int, chunk: list) -> None:
+        items = self.items(chunk)
+        if line or items:  # text before the first heading is a step only if it has content
+            steps.append(Step(title=title, items=tuple(items), line=line or items[0].line))
+
+    def items(self, children: list[Node | TextRun]) -> list[Item]:
+        out: list[Item] = []
+        for child in children:
+            if isinstance(child, TextRun):
+                if child.text.strip():
+                    out.append(Prose(markdown=child.text.strip("\n"), line=child.line))
+                continue
+            item = self.block(child)
+            if item is not None:
+                out.append(item)
+        return out
+
+    def block(self, node: Node) -> Item | None:
+        if node.kind in TUTOR_BLOCKS:
+            return self.tutor_block(node)
+        if node.kind not in CONTENT_BLOCKS:
+            known = ", ".join(sorted(CONTENT_BLOCKS | TUTOR_BLOCKS))
+            self.problems.append((node.line, f"unknown block type `{node.kind}` (known: {known})"))
+            return None
+        return Block(kind=node.kind, title=node.title, children=tuple(self.items(node.children)), line=node.line)
+
+    # -- tutor blocks ------------------------------------------------------------
+    def tutor_block(self, node: Node) -> Item | None:
+        nested = [c for c in node.children if isinstance(c, Node)]
+        for child in nested:
+            self.problems.append((child.line, f"a `{child.kind}` block cannot sit inside a `{node.kind}` block (its body is YAML)"))
+        lines: list[str] = []
+        first = node.line + 1
+        for child in node.children:
+            if isinstance(child, TextRun):
+                if not lines:
+                    first = child.line
+                lines.extend(child.lines)
+        try:
+            doc = load_yaml("\n".join(lines), first)
+        except YamlProblem as exc:
+            self.problems.append((exc.line, exc.message))
+            return None
+        if doc.data is None:
+            self.problems.append((node.line, f"the `{node.kind}` block is empty: its body must be YAML"))
+            return None
+        fields = Fields(doc, (), doc.data, f"the `{node.kind}` block", self.problems)
+        if node.kind == "question":
+            return self.question(fields, node.line)
+        if node.kind == "interactive":
+            return self.interactive(fields, node.line)
+        return self.train(fields, node.line)
+
+    def _unique_id(self, fields: Fields, kind: str) -> str | None:
+        qid = fields.text("id", required=True)
+        if not qid:
+            return None
+        if not _ID.match(qid):
+            fields.error(f"{kind} id `{qid}` may hold only letters, digits, `-`, `_` and `.`", "id")
+            return None
+        if qid in self.ids:
+            fields.error(f"duplicate id `{qid}` (first used on line {self.ids[qid]})", "id")
+            return None
+        self.ids[qid] = fields.line("id")
+        return qid
+
+    def interactive(self, fields: Fields, line: int) -> Interactive | None:
+        widget = fields.choice("widget", WIDGETS, required=True)
+        options = {k: v for k, v in fields.data.items() if k != "widget"}
+        return Interactive(widget=widget, options=options, line=line) if widget else None
+
+    def train(self, fields: Fields, line: int) -> TrainSpec | None:
+        train_id = self._unique_id(fields, "training run")
+        layers = fields.each("layers", _layer, "a layer", required=True)
+        spec = dict(
+            dataset=fields.choice("dataset", DATASETS, "xor"),
+            loss=fields.choice("loss", LOSSES, "binary_crossentropy"),
+            optimizer=fields.choice("optimizer", OPTIMIZERS, "adam"),
+            learning_rate=fields.number("learning_rate", 0.01),
+            epochs=fields.integer("epochs", 100, minimum=1),
+            batch_size=fields.integer("batch_size", 4, minimum=1),
+            validation_split=fields.number("validation_split", 0.0),
+            seed=fields.integer("seed", 1, minimum=0),
+            metrics=fields.texts("metrics") or ("accuracy",),
+        )
+        if not 0 <= spec["validation_split"] < 1:
+            fields.error("`validation_split` must be at least 0 and below 1", "validation_split")
+        if spec["learning_rate"] is not None and spec["learning_rate"] <= 0:
+            fields.error("`learning_rate` must be above 0", "learning_rate")
+        fields.check_unknown({"id", "layers", *spec})
+        if train_id is None or not layers:
+            return None
+        return TrainSpec(id=train_id, line=line, layers=tuple(layers), **spec)
+
+    # -- questions ---------------------------------------------------------------
+    def question(self, fields: Fields, line: int) -> Question | None:
+        qid = self._unique_id(fields, "question")
+        kind = fields.choice("kind", QUESTION_KINDS, required=True)
+        what = f"question `{fields.data.get('id', '?')}`"
+        fields.what = what
+        common = dict(
+            prompt=fields.text("prompt"),
+            hints=fields.texts("hints"),
+            solution=fields.text("solution"),
+            optional=fields.flag("optional"),
+            feedback=tuple(fields.each("feedback", _feedback, "a feedback entry")),
+            params=tuple(_params(fields)),
+            derived=tuple(_named_exprs(fields, "derived")),
+            where=fields.texts("where"),
+            first=tuple(_first(fields)),
+        )
+        if kind is None:
+            return None
+        fields.check_unknown(_COMMON_KEYS | _KIND_KEYS[kind])
+        specific = getattr(self, f"_{kind}")(fields)
+        if qid is None or specific is None:
+            return None
+        return Question(id=qid, kind=kind, line=line, **common, **specific)
+
+    def _numeric(self, f: Fields) -> dict | None:
+        answer = f.number_or_expr("answer", required=True)
+        rtol, atol = f.number("rtol", 1e-4), f.number("atol", 1e-9)
+        if answer is None:
+            return None
+        return dict(answer=answer, rtol=rtol, atol=atol)
+
+    def _options(self, f: Fields, multiple: bool) -> tuple[Option, ...] | None:
+        options = f.each("options", _option, "an option", required=True)
+        correct = sum(o.correct for o in options)
+        if options and len(options) < 2:
+            f.error("a choice question needs at least two options", "options")
+        if options and correct == 0:
+            f.error("no option is marked `correct: true`", "options")
+        if options and not multiple and correct > 1:
+            f.error("a `choice` question has exactly one correct option; use kind `multi` for several", "options")
+        if len(options) > 26:
+            f.error("at most 26 options (A to Z)", "options")
+        return tuple(options) if options else None
+
+    def _choice(self, f: Fields) -> dict | None:
+        options = self._options(f, multiple=False)
+        return dict(options=options) if options else None
+
+    def _multi(self, f: Fields) -> dict | None:
+        options = self._options(f, multiple=True)
+        partial = f.choice("partial", ("edc", "pc", "cov", "none"), "edc")
+        return dict(options=options, partial=partial) if options else None
+
+    def _matching(self, f: Fields) -> dict | None:
+        raw = f.mapping("options", required=True)
+        keys = {str(k): str(v) for k, v in raw.items()}
+        statements = f.each("statements", _statement, "a statement", required=True)
+        for index, statement in enumerate(statements):
+            if keys and statement.answer not in keys:
+                f.error(f"statement {index + 1} answers `{statement.answer}`, which is not an option ({', '.join(keys)})", "statements", index)
+        if not keys or not statements:
+            return None
+        return dict(match_options=tuple(keys.items()), statements=tuple(statements))
+
+    def _table(self, f: Fields) -> dict | None:
+        columns = f.texts("columns", required=True)
+        rows = []
+        for r, row in enumerate(f.items("rows", required=True)):
+            if not isinstance(row, list):
+                f.error(f"row {r + 1} must be a list of cells like `[1, 2, {{answer: 3}}]`", "rows", r)
+                continue
+            if columns and len(row) != len(columns):
+                f.error(f"row {r + 1} has {len(row)} cells but the table has {len(columns)} columns", "rows", r)
+            rows.append(tuple(_cell(f, r, c, value) for c, value in enumerate(row)))
+        if rows and not any(cell.is_blank for row in rows for cell in row):
+            f.error("the table has no cell to fill in (write a cell as `{answer: 9}`)", "rows")
+        for fb_index, fb in enumerate(f.data.get("feedback") or []):
+            cell = fb.get("cell") if isinstance(fb, dict) else None
+            if cell is not None and not (isinstance(cell, list) and len(cell) == 2 and all(isinstance(v, int) for v in cell)
+                                         and 0 <= cell[0] < len(rows) and 0 <= cell[1] < len(rows[cell[0]]) and rows[cell[0]][cell[1]].is_blank):
+                f.error(f"feedback {fb_index + 1}: `cell` must be [row, column] of a fill-in cell (from 0)", "feedback", fb_index)
+        if not columns or not rows:
+            return None
+        return dict(columns=columns, rows=tuple(rows), rtol=f.number("rtol", 1e-4), atol=f.number("atol", 1e-9))
+
+    def _order(self, f: Fields) -> dict | None:
+        items = f.texts("items", required=True)
+        if items and len(items) < 2:
+            f.error("an order question needs at least two items", "items")
+        if len(set(items)) != len(items):
+            f.error("order items must all differ", "items")
+        return dict(items=items) if len(items) >= 2 else None
+
+    def _text(self, f: Fields) -> dict | None:
+        value = f.raw("answer")
+        accepted = (value,) if isinstance(value, (str, int, float)) else tuple(str(v) for v in value) if isinstance(value, list) else ()
+        pattern = f.text("pattern")
+        if pattern:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                f.error(f"`pattern` is not a valid regular expression: {exc}", "pattern")
+        if not accepted and not pattern:
+            f.error(f"{f.what} needs `answer` (text or a list of accepted answers) or `pattern`")
+            return None
+        return dict(accepted=tuple(str(a) for a in accepted), pattern=pattern)
+
+    def _reflect(self, f: Fields) -> dict:
+        return {}
+
+
+def _layer(f: Fields, index: int) -> LayerSpec | None:
+    units = f.integer("units", required=True, minimum=1)
+    activation = f.choice("activation", ACTIVATIONS, "linear")
+    f.check_unknown({"units", "activation"})
+    return LayerSpec(units=units, activation=activation) if units else None
+
+
+def _feedback(f: Fields, index: int) -> Feedback | None:
+    when = f.text("when", required=True)
+    message = f.text("message", required=True)
+    raw_cell = f.raw("cell")
+    cell = tuple(raw_cell) if isinstance(raw_cell, list) and len(raw_cell) == 2 else None
+    f.check_unknown({"when", "message", "cell"})
+    if not when or not message:
+        return None
+    return Feedback(when=when, message=message, line=f.line(), cell=cell)  # type: ignore[arg-type]
+
+
+def _option(f: Fields, index: int) -> Option | None:
+    text = f.text("text", required=True)
+    option = Option(text=text, correct=f.flag("correct"), feedback=f.text("feedback"))
+    f.check_unknown({"text", "correct", "feedback"})
+    return option if text else None
+
+
+def _statement(f: Fields, index: int) -> Statement | None:
+    text = f.text("text", required=True)
+    answer = f.text("answer", required=True)
+    statement = Statement(text=text, answer=answer, optional=f.flag("optional"))
+    f.check_unknown({"text", "answer", "optional"})
+    return statement if text and answer else None
+
+
+def _cell(f: Fields, row: int, col: int, value) -> Cell:
+    if isinstance(value, dict):
+        sub = f.sub("rows", value, f"cell ({row}, {col})")
+        sub.path = (*f.path, "rows", row, col)
+        answer = value.get("answer")
+        if answer is None or isinstance(answer, bool) or not isinstance(answer, (int, float, str)):
+            sub.error(f"a fill-in cell needs `answer:` (a number, expression or text), row {row + 1} column {col + 1}")
+        sub.check_unknown({"answer", "rtol", "atol"})
+        return Cell(answer=answer if answer is not None else "", rtol=sub.number("rtol"), atol=sub.number("atol"))
+    if value is None:
+        return Cell(value="")
+    if isinstance(value, (list,)):
+        f.error(f"cell ({row + 1}, {col + 1}) must be a value or `{{answer: ...}}`", "rows", row, col)
+        return Cell(value="")
+    return Cell(value=str(value))
+
+
+def _params(f: Fields) -> list[Param]:
+    out = []
+    for name, spec in f.mapping("params").items():
+        line = f.line("params", name)
+        if not isinstance(name, str) or not name.isidentifier():
+            f.errors.append((line, f"parameter name `{name}` must be a plain name like `x1`"))
+            continue
+        if not isinstance(spec, dict):
+            f.errors.append((line, f"parameter `{name}` must be `{{choose: [...]}}` or `{{range: [low, high], step: s}}`"))
+            continue
+        choose, rng, step = spec.get("choose"), spec.get("range"), spec.get("step")
+        extra = set(spec) - {"choose", "range", "step"}
+        if extra:
+            f.errors.append((line, f"parameter `{name}` has unknown keys: {', '.join(sorted(map(str, extra)))}"))
+        if choose is not None:
+            if not isinstance(choose, list) or not choose or not all(_is_num(v) for v in choose):
+                f.errors.append((line, f"parameter `{name}`: `choose` must be a non-empty list of numbers"))
+                continue
+            out.append(Param(name=name, choose=tuple(choose), line=line))
+        elif rng is not None:
+            if not (isinstance(rng, list) and len(rng) == 2 and all(_is_num(v) for v in rng) and rng[0] <= rng[1]):
+                f.errors.append((line, f"parameter `{name}`: `range` must be [low, high] with low <= high"))
+                continue
+            if step is not None and (not _is_num(step) or step <= 0):
+                f.errors.append((line, f"parameter `{name}`: `step` must be a number above 0"))
+                continue
+            out.append(Param(name=name, low=rng[0], high=rng[1], step=step if step is not None else 1, line=line))
+        else:
+            f.errors.append((line, f"parameter `{name}` needs `choose:` or `range:`"))
+    return out
+
+
+def _named_exprs(f: Fields, key: str) -> list[tuple[str, str]]:
+    out = []
+    for name, expr in f.mapping(key).items():
+        if not isinstance(name, str) or not name.isidentifier():
+            f.errors.append((f.line(key, name), f"`{key}` name `{name}` must be a plain name like `z`"))
+        elif isinstance(expr, bool) or not isinstance(expr, (str, int, float)):
+            f.errors.append((f.line(key, name), f"`{key}.{name}` must be an expression"))
+        else:
+            out.append((name, str(expr)))
+    return out
+
+
+def _first(f: Fields) -> list[tuple[str, float]]:
+    out = []
+    for name, value in f.mapping("first").items():
+        if not _is_num(value):
+            f.errors.append((f.line("first", name), f"`first.{name}` must be a number"))
+        else:
+            out.append((str(name), value))
+    return out
+
+
+def _is_num(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def discover(paths: list[Path]) -> list[Path]:
+    """Lesson files under the given files and folders, sorted; `README.md` files are docs, not lessons."""
+    found: list[Path] = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            found.extend(p for p in sorted(path.rglob("*.md")) if p.name.lower() != "readme.md")
+        else:
+            found.append(path)
+    return found

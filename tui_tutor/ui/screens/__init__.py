@@ -1,0 +1,1 @@
+"""Screens: lesson picker, lesson view, step list, help."""
