@@ -94,6 +94,10 @@ async def test_opening_a_file_goes_straight_to_the_lesson(sample_dir, tmp_path):
         await pilot.pause()
         assert isinstance(app.screen, LessonScreen)
         assert "Step 1 of 3" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, PickerScreen)
+        assert "A sample lesson" in screen_text(app)
 
 
 async def test_ascii_mode_draws_ascii_borders(sample_dir, tmp_path):

@@ -62,15 +62,19 @@ class TutorApp(App[int]):
             self.add_class("-ascii")
         self.catalog = Catalog.from_paths(self.options.lesson_paths)
         self._open_store()
-        from tui_tutor.ui.screens.picker import PickerScreen
-
-        self.push_screen(PickerScreen())
         if self.catalog.errors:
             first = self.catalog.errors[0]
             self.notify(f"{len(self.catalog.errors)} problem(s) in lesson files, first: {first}. "
                         "Run `tui-tutor validate` for all.", severity="warning", timeout=8)
         if self.options.open_path is not None and self.options.open_path.is_file() and self.catalog.lessons:
-            self.open_lesson(self.catalog.lessons[0])
+            self.open_lesson(self.catalog.lessons[0])  # straight in; the picker is built only if asked for
+        else:
+            self.show_picker()
+
+    def show_picker(self) -> None:
+        from tui_tutor.ui.screens.picker import PickerScreen
+
+        self.push_screen(PickerScreen())
 
     def _open_store(self) -> None:
         if self.options.data_dir is None:

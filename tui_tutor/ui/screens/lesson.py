@@ -119,4 +119,9 @@ class LessonScreen(Screen):
             block.open()
 
     def action_leave(self) -> None:
-        self.dismiss()
+        from tui_tutor.ui.screens.picker import PickerScreen
+
+        if any(isinstance(screen, PickerScreen) for screen in self.app.screen_stack):
+            self.dismiss()
+        else:  # opened straight from the command line: the picker is built now
+            self.app.switch_screen(PickerScreen())
