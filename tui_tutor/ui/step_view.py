@@ -11,10 +11,12 @@ from textual.widgets import Markdown, Static
 from tui_tutor.lesson.model import Block, Interactive, Item, Lesson, Prose, Question, TrainSpec
 
 _INLINE_MATH = re.compile(r"\$\$?([^$]+)\$\$?")
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
-def readable_math(markdown: str) -> str:
-    """Lessons write math as text; strip any `$...$` left from LaTeX sources so it stays readable."""
+def prepare_markdown(markdown: str) -> str:
+    """Drop HTML comments (author notes); show any `$...$` left from LaTeX sources as code text."""
+    markdown = _COMMENT.sub("", markdown)
     return _INLINE_MATH.sub(lambda m: f"`{m.group(1).strip()}`", markdown)
 
 
@@ -54,7 +56,8 @@ def build_items(items: tuple[Item, ...], lesson: Lesson, app) -> list[Widget]:
 
 def build_item(item: Item, lesson: Lesson, app) -> Widget | None:
     if isinstance(item, Prose):
-        return Markdown(readable_math(item.markdown), classes="prose")
+        text = prepare_markdown(item.markdown)
+        return Markdown(text, classes="prose") if text.strip() else None
     if isinstance(item, Block):
         if item.kind == "instructor":
             return None

@@ -53,8 +53,6 @@ class LessonScreen(Screen):
         body = self.query_one("#step-body", VerticalScroll)
         await body.remove_children()
         widgets = [Static(step.title, classes="step-title")]
-        if index == 0 and self.lesson.credits:
-            widgets.append(Static(self.lesson.credits, classes="credits"))
         widgets.extend(build_items(step.items, self.lesson, self.app))
         if index == len(self.lesson.steps) - 1:
             from tui_tutor.ui.score_summary import ScoreSummary
