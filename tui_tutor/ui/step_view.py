@@ -6,7 +6,8 @@ import re
 
 from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import Markdown, Static
+from rich.markdown import Markdown as RichMarkdown
+from textual.widgets import Static
 
 from tui_tutor.lesson.model import Block, Interactive, Item, Lesson, Prose, Question, TrainSpec
 
@@ -18,6 +19,14 @@ def prepare_markdown(markdown: str) -> str:
     """Drop HTML comments (author notes); show any `$...$` left from LaTeX sources as code text."""
     markdown = _COMMENT.sub("", markdown)
     return _INLINE_MATH.sub(lambda m: f"`{m.group(1).strip()}`", markdown)
+
+
+class ProseView(Static):
+    """Markdown drawn by Rich as one widget: several times cheaper to mount than Textual's
+    Markdown widget, which builds a widget per paragraph; lessons need no links or scrolling TOC."""
+
+    def __init__(self, markdown: str) -> None:
+        super().__init__(RichMarkdown(markdown, code_theme="ansi_dark", hyperlinks=False), classes="prose")
 
 
 class HiddenBlock(Vertical):
@@ -57,7 +66,7 @@ def build_items(items: tuple[Item, ...], lesson: Lesson, app) -> list[Widget]:
 def build_item(item: Item, lesson: Lesson, app) -> Widget | None:
     if isinstance(item, Prose):
         text = prepare_markdown(item.markdown)
-        return Markdown(text, classes="prose") if text.strip() else None
+        return ProseView(text) if text.strip() else None
     if isinstance(item, Block):
         if item.kind == "instructor":
             return None
