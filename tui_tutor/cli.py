@@ -67,7 +67,12 @@ def _progress(argv: list[str]) -> int:
     from tui_tutor.progress.report import run_progress_command
 
     learner = None if args.all else (args.learner or learner_name())
-    return run_progress_command(data_dir(args.data_dir), args.export, learner, sys.stdout)
+    try:
+        folder = data_dir(args.data_dir)
+    except OSError as exc:
+        print(f"tui-tutor: cannot use the data folder: {exc}", file=sys.stderr)
+        return 1
+    return run_progress_command(folder, args.export, learner, sys.stdout)
 
 
 def _lesson_paths(args: argparse.Namespace) -> list[Path]:
@@ -97,7 +102,11 @@ def _run_app(args: argparse.Namespace, review: bool = False) -> int:
     from tui_tutor.ui.terminal import AsciiDriver, FdTwoGuard, terminal_is_utf8
 
     ascii_mode = args.ascii or not terminal_is_utf8()
-    folder = data_dir(args.data_dir)
+    try:
+        folder = data_dir(args.data_dir)
+    except OSError as exc:
+        print(f"tui-tutor: cannot use the data folder ({exc}); choose another with --data-dir", file=sys.stderr)
+        return 2
     options = AppOptions(
         lesson_paths=_lesson_paths(args),
         open_path=args.path,
