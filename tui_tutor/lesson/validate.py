@@ -16,7 +16,15 @@ def check_lesson(lesson: Lesson) -> list[LessonError]:
     except ImportError:
         return []
 
+    from tui_tutor.lesson.model import Interactive, walk
+    from tui_tutor.ui.widgets.interactive.options import check_options  # pure parsing, no Textual
+
     errors = []
+    for step in lesson.steps:
+        for item in walk(step.items):
+            if isinstance(item, Interactive):
+                for message in check_options(item.widget, item.options):
+                    errors.append(LessonError(lesson.path, item.line, f"`{item.widget}` widget: {message}"))
     for question in lesson.questions():
         for line, message in validate_question(question):
             errors.append(LessonError(lesson.path, line, f"question `{question.id}`: {message}"))

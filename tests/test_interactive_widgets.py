@@ -1,0 +1,322 @@
+"""The interactive lesson widgets, driven from the keyboard in a tiny host app."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import types
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.widgets import Footer
+
+from tui_tutor.ui.widgets.interactive import CSS_FILE, WIDGETS, check_options, make_widget, widget_class
+from tui_tutor.ui.widgets.interactive.base import InteractiveWidget
+
+
+class Host(App):
+    """Shows one widget; `ascii_mode` as the tutor's App has it."""
+
+    CSS_PATH = [CSS_FILE]
+    AUTO_FOCUS = "InteractiveWidget"
+
+    def __init__(self, name: str, options: dict | None = None, *, ascii_mode: bool = False, footer: bool = True):
+        super().__init__()
+        self.widget_name, self.widget_options = name, options or {}
+        self.ascii_mode = ascii_mode
+        self.footer = footer
+
+    def compose(self) -> ComposeResult:
+        yield make_widget(self.widget_name, self.widget_options)
+        if self.footer:
+            yield Footer()
+
+
+def shown(app: App) -> str:
+    """The widget's text as the learner reads it."""
+    return app.query_one(InteractiveWidget).render().plain
+
+
+def screen_text(app: App) -> str:
+    """Every character on the screen (the compositor's own strips)."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+@pytest.fixture
+def fake_tfload(monkeypatch):
+    """Replace the real TensorFlow import (seconds, hundreds of MB) by a stand-in."""
+    from tui_tutor.training import tfload
+
+    def use(load_keras):
+        monkeypatch.setattr(tfload, "load_keras", load_keras)
+
+    return use
+
+
+# -- registry ------------------------------------------------------------------------
+def test_registry_names_match_the_lesson_format():
+    from tui_tutor.lesson.loader import WIDGETS as LESSON_WIDGETS
+
+    assert set(WIDGETS) == set(LESSON_WIDGETS)
+    for name in WIDGETS:
+        cls = widget_class(name)
+        assert issubclass(cls, InteractiveWidget) and cls.can_focus
+        assert cls.BINDINGS and all(b.show and b.description for b in cls.BINDINGS)
+
+
+def test_check_options_reports_bad_options():
+    assert check_options("neuron-explorer", {"inputs": [1, 2], "weights": [0.5, -1], "bias": 0}) == []
+    problems = check_options("neuron-explorer", {"weights": [1], "activation": "softmax", "colour": 1})
+    assert len(problems) == 3
+    assert check_options("huber-plot", {"delta": 9})
+    assert check_options("nope", {})
+
+
+async def test_bad_options_fall_back_to_defaults_and_are_shown():
+    app = Host("neuron-explorer", {"bias": "one"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "relu(1.25) = 1.25" in shown(app)
+        assert "lesson option ignored: option 'bias'" in shown(app)
+
+
+# -- neuron-explorer -----------------------------------------------------------------
+async def test_neuron_explorer_shows_the_episode_steps_and_reacts_to_keys():
+    app = Host("neuron-explorer")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        text = shown(app)
+        assert "x2*w2 = 0.5*(-0.5) = -0.25" in text
+        assert "weighted sum  = 0 + (-0.25) + 0.5 = 0.25" in text
+        assert "+ bias        = 0.25 + 1 = 1.25" in text
+        assert "relu(1.25) = 1.25" in text
+
+        await pilot.press("down", "down", "down", "plus")  # w1: -1 -> -0.5, but x1 is 0
+        assert "w1 = [-0.5]" in shown(app)
+        assert "weighted sum  = 0 + (-0.25) + 0.5 = 0.25" in shown(app)
+
+        await pilot.press("down", "down", "right")  # w3: 0.5 -> 1
+        text = shown(app)
+        assert "weighted sum  = 0 + (-0.25) + 1 = 0.75" in text
+        assert "+ bias        = 0.75 + 1 = 1.75" in text
+        assert "relu(1.75) = 1.75" in text
+
+        await pilot.press("a")
+        assert "sigmoid(1.75) = 0.852" in shown(app)
+
+        await pilot.press("r")
+        assert "relu(1.25) = 1.25" in shown(app)
+
+
+async def test_neuron_explorer_bias_fine_steps_and_activation_row():
+    app = Host("neuron-explorer")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("up", "up")  # wraps round to the bias row
+        await pilot.press("left_square_bracket", "left_square_bracket", "left_square_bracket")
+        text = shown(app)
+        assert "b  = [0.7]" in text
+        assert "+ bias        = 0.25 + 0.7 = 0.95" in text
+        await pilot.press("minus", "minus")
+        assert "0.25 + (-0.3) = -0.05" in shown(app)
+        assert "relu(-0.05) = 0" in shown(app)
+        await pilot.press("down", "plus")  # activation row: + cycles it
+        assert "sigmoid(-0.05) = 0.4875" in shown(app)
+
+
+# -- activation-plot -----------------------------------------------------------------
+async def test_activation_plot_switches_function_and_formula():
+    app = Host("activation-plot")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "f(x) = 1 / (1 + e^-x)" in shown(app)
+        await pilot.press("2")
+        assert "relu: f(x) = max(0, x)" in shown(app)
+        await pilot.press("right")
+        assert "linear: f(x) = x" in shown(app)
+        await pilot.press("4")  # only three functions: nothing happens
+        assert "linear: f(x) = x" in shown(app)
+        await pilot.press("right")
+        assert "sigmoid:" in shown(app)
+
+
+async def test_activation_plot_takes_its_functions_from_options():
+    app = Host("activation-plot", {"functions": ["tanh", "relu"]})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "[1 tanh]" in shown(app)
+        await pilot.press("2")
+        assert "[2 relu]" in shown(app)
+
+
+# -- xor-network ---------------------------------------------------------------------
+async def test_xor_network_toggles_inputs_and_highlights_the_row():
+    app = Host("xor-network")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "y = 0: XOR of x1 = 0 and x2 = 0" in shown(app)
+        await pilot.press("1")
+        text = shown(app)
+        assert "y = 1: XOR of x1 = 1 and x2 = 0" in text
+        assert "h1 = relu(1*1 + 1*0 + 0) = 1" in text
+        assert ">" + " 1  0 |  1  0 | 1" in text
+        await pilot.press("2")
+        text = shown(app)
+        assert "y = 0: XOR of x1 = 1 and x2 = 1" in text
+        assert "h2 = relu(1*1 + 1*1 - 1) = 1" in text
+        assert "y  = relu(1*2 - 2*1 + 0) = 0" in text
+        assert ">" + " 1  1 |  2  1 | 0" in text
+        assert "┌" in text  # box drawing when the terminal is UTF-8
+
+
+# -- huber-plot ----------------------------------------------------------------------
+async def test_huber_plot_cursor_and_delta():
+    app = Host("huber-plot")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "delta = 1   error e = 2   squared error e^2 = 4   e^2/2 = 2" in shown(app)
+        assert "Huber loss = 1.5" in shown(app)
+        await pilot.press("left", "left", "left", "left", "left", "left")
+        assert "error e = 0.5" in shown(app) and "Huber loss = 0.125" in shown(app)
+        await pilot.press("right", "right", "right", "right", "right", "right", "right")
+        assert "Huber loss = 1.75" in shown(app)  # e = 2.25
+        await pilot.press("minus")
+        assert "delta = 0.75" in shown(app) and "Huber loss = 1.40625" in shown(app)
+        await pilot.press(*["minus"] * 6)
+        assert "delta = 0.25" in shown(app)
+        await pilot.press(*["plus"] * 20)
+        assert "delta = 3" in shown(app) and "|e| <= delta" in shown(app)
+        await pilot.press("r")
+        assert "Huber loss = 1.5" in shown(app)
+
+
+# -- install-check -------------------------------------------------------------------
+async def test_install_check_failure_shows_the_message(fake_tfload):
+    from tui_tutor.training.tfload import TrainingUnavailable
+
+    def broken():
+        raise TrainingUnavailable("Training runs need TensorFlow: tensorflow is not installed")
+
+    fake_tfload(broken)
+    app = Host("install-check")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = shown(app)
+        assert "tensorflow is not installed" in text
+        assert "The rest of the lesson works without it" in text
+        assert app.query_one(InteractiveWidget).has_class("-failed")
+
+
+async def test_install_check_shows_versions_and_rechecks(fake_tfload):
+    calls = []
+
+    def fake():
+        calls.append(1)
+        return types.SimpleNamespace(__version__="9.9.9")
+
+    fake_tfload(fake)
+    app = Host("install-check")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = shown(app)
+        assert "keras       9.9.9" in text
+        assert f"numpy       {importlib.metadata.version('numpy')}" in text
+        assert "tensorflow" in text
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(calls) == 2
+        assert "keras       9.9.9" in shown(app)
+
+
+async def test_install_check_says_it_is_checking(fake_tfload):
+    import threading
+
+    release = threading.Event()
+
+    def slow():
+        release.wait(5)
+        return types.SimpleNamespace(__version__="1")
+
+    fake_tfload(slow)
+    app = Host("install-check")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "Checking your installation" in shown(app)
+        release.set()
+        await app.workers.wait_for_complete()
+
+
+# -- every widget: ASCII mode, small terminals, idle ---------------------------------
+KEYS = ["down", "plus", "right", "left", "minus", "1", "2", "a", "r"]
+
+
+@pytest.mark.parametrize("name", sorted(WIDGETS))
+async def test_ascii_mode_renders_nothing_outside_ascii(name, fake_tfload):
+    fake_tfload(lambda: types.SimpleNamespace(__version__="3"))
+    app = Host(name, ascii_mode=True, footer=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press(*KEYS)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert shown(app).isascii()
+        screen = screen_text(app)
+        assert screen.isascii(), sorted({c for c in screen if not c.isascii()})
+
+
+@pytest.mark.parametrize("name", sorted(WIDGETS))
+async def test_small_terminal_does_not_crash(name, fake_tfload):
+    fake_tfload(lambda: types.SimpleNamespace(__version__="3"))
+    app = Host(name)
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.press(*KEYS)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert shown(app)
+
+
+@pytest.mark.parametrize("name", sorted(WIDGETS))
+async def test_fits_80_columns(name, fake_tfload):
+    fake_tfload(lambda: types.SimpleNamespace(__version__="3"))
+    app = Host(name)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        widget = app.query_one(InteractiveWidget)
+        assert max(len(line) for line in shown(app).splitlines()) <= widget.content_size.width
+        assert widget.region.height <= 22  # room for the lesson's header and footer
+
+
+async def test_idle_widget_does_not_redraw(fake_tfload):
+    app = Host("neuron-explorer")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        widget = app.query_one(InteractiveWidget)
+        calls = []
+        original = widget.render_text
+        widget.render_text = lambda: (calls.append(1), original())[1]  # type: ignore[method-assign]
+        await pilot.pause(0.3)
+        assert calls == []
+        await pilot.press("a")
+        await pilot.pause()
+        assert calls
+
+
+async def test_footer_lists_the_widget_keys():
+    app = Host("neuron-explorer")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        bottom = screen_text(app).splitlines()[-1]
+        for word in ("row", "activation", "reset"):
+            assert word in bottom
+
+
+async def test_install_check_grows_to_fit_its_result(fake_tfload):
+    fake_tfload(lambda: types.SimpleNamespace(__version__="3"))
+    app = Host("install-check")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        widget = app.query_one(InteractiveWidget)
+        assert widget.content_size.height == len(shown(app).splitlines()) == 5
