@@ -11,10 +11,7 @@ from tui_tutor.lesson.model import Lesson, LessonError
 
 def check_lesson(lesson: Lesson) -> list[LessonError]:
     """Checks that need the grading engine: expressions, names and variant draws."""
-    try:  # TEMPORARY until the grading engine lands
-        from tui_tutor.grading.variants import validate_question
-    except ImportError:
-        return []
+    from tui_tutor.grading.variants import validate_question
 
     from tui_tutor.lesson.model import Interactive, walk
     from tui_tutor.ui.widgets.interactive.options import check_options  # pure parsing, no Textual
