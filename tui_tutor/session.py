@@ -1,0 +1,319 @@
+"""One learner working on one question: the only place where a question, the grading engine,
+its variants and the progress store meet.
+
+Why a UI-free class: the rules (what counts as an attempt, what is recorded and when, how a
+score is worked out) must be the same whatever draws them, and must be testable without a
+terminal. The screen only shows what this class decides.
+
+Durability: every graded answer is recorded *before* `check` returns, so what the screen
+shows as checked is on disk. A failing store never loses the learner's work on screen: the
+error is kept in `store_problem` and the session goes on in memory.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from tui_tutor.grading.checkers import check as grade
+from tui_tutor.grading.checkers import key_text
+from tui_tutor.grading.result import Result
+from tui_tutor.grading.scoring import question_score
+from tui_tutor.grading.variants import VariantError, draw, render, variant_seed
+from tui_tutor.lesson.model import Question
+from tui_tutor.progress.store import ProgressStore, QuestionState, StoreError
+
+_STORE_ERRORS = (sqlite3.Error, StoreError, OSError)
+
+
+def encode_answer(kind: str, answer: Any) -> Any:
+    """The answer as JSON-friendly data for the store (table keys (r, c) become "r,c")."""
+    if kind == "table" and isinstance(answer, dict):
+        return {f"{r},{c}": text for (r, c), text in answer.items()}
+    if isinstance(answer, (set, frozenset, tuple)):
+        return sorted(answer) if isinstance(answer, (set, frozenset)) else list(answer)
+    return answer
+
+
+def decode_answer(kind: str, stored: Any) -> Any:
+    """The inverse of `encode_answer`, tolerant of anything odd in an old file (None then)."""
+    if stored is None:
+        return None
+    if kind == "table":
+        if not isinstance(stored, dict):
+            return None
+        out: dict[tuple[int, int], str] = {}
+        for key, text in stored.items():
+            try:
+                r, c = (int(p) for p in str(key).split(","))
+            except ValueError:
+                continue
+            out[(r, c)] = "" if text is None else str(text)
+        return out
+    if kind in ("numeric", "text", "reflect", "choice"):
+        return stored if isinstance(stored, (str, int, float)) else None
+    if kind in ("multi", "matching", "order"):
+        return list(stored) if isinstance(stored, list) else None
+    return stored
+
+
+class QuestionSession:
+    """State and rules of one question for one learner; works without a store too."""
+
+    def __init__(
+        self,
+        question: Question,
+        lesson_id: str,
+        learner: str,
+        store: ProgressStore | None,
+        mastery_n: int = 2,
+    ) -> None:
+        self.base = question
+        self.lesson_id = lesson_id
+        self.learner = learner
+        self.store = store
+        self.mastery_n = max(1, int(mastery_n))
+        #: A learner-facing sentence when saving or reading progress failed (None when fine).
+        self.store_problem: str | None = None
+        #: A learner-facing sentence when the question's variants could not be drawn.
+        self.variant_problem: str | None = None
+        self._variant = 0
+        self._seed: int | None = None
+        self._values: dict[str, float] = {}
+        self._question = question
+        self._hints = 0
+        self._revealed = False
+        self._revealed_before_correct = False
+        self._correct_on_variant = False
+        self._attempts = 0
+        self._variant_attempts = 0
+        self._best = 0.0
+        self._streak = 0
+        self._mastered = False
+        self._last_answer: Any = None
+        self._last_result: Result | None = None
+        #: True once the store holds this variant's number and seed (so hints stick to it).
+        self._pinned = False
+        self._restore()
+
+    # ------------------------------------------------------------------ restore
+
+    def _restore(self) -> None:
+        state = self._call(lambda s: s.question_state(self.learner, self.lesson_id, self.base.id))
+        if not isinstance(state, QuestionState):
+            self._use_variant(0, self._seed_for(0))
+            return
+        seed = state.seed if state.seed is not None else self._seed_for(state.variant)
+        self._use_variant(state.variant, seed)
+        self._pinned = state.seed is not None
+        self._hints = min(max(0, state.hints_used), len(self._question.hints))
+        self._revealed = bool(state.revealed)
+        self._attempts = state.attempts
+        self._variant_attempts = state.variant_attempts
+        self._best = float(state.best_score or 0.0)
+        self._streak = state.streak
+        self._mastered = bool(state.mastered)
+        if state.variant_attempts > 0 and state.last_answer is not None:
+            answer = decode_answer(self.base.kind, state.last_answer)
+            if answer is not None:
+                self._last_answer = answer
+                self._last_result = grade(self._question, answer, self._values)  # pure: not recorded again
+                self._correct_on_variant = state.last_status == "correct" or self._last_result.status == "correct"
+        # A reveal before any correct answer on this variant zeroes later answers to it.
+        self._revealed_before_correct = self._revealed and not self._correct_on_variant
+
+    def _seed_for(self, number: int) -> int:
+        return variant_seed(self.learner, self.lesson_id, self.base.id, number)
+
+    def _use_variant(self, number: int, seed: int | None) -> None:
+        self._variant, self._seed = number, seed
+        self._values, self._question = {}, self.base
+        if not self.base.params:
+            return
+        try:
+            values = draw(self.base, number, seed if seed is not None else self._seed_for(number))
+            self._question, self._values = render(self.base, values), values
+            self.variant_problem = None
+        except VariantError as exc:  # a lesson problem: show the question as written
+            self.variant_problem = f"This question's numbers could not be filled in ({exc})."
+        except Exception as exc:  # noqa: BLE001 - a bug in drawing must not stop the lesson
+            self.variant_problem = f"This question's numbers could not be filled in ({type(exc).__name__})."
+
+    # ------------------------------------------------------------------ store plumbing
+
+    def _call(self, fn):
+        """Run one store operation; a failure is kept for the UI, never raised."""
+        if self.store is None:
+            return None
+        try:
+            result = fn(self.store)
+        except _STORE_ERRORS as exc:
+            self.store_problem = f"Progress was not saved: {exc}"
+            return None
+        except Exception as exc:  # noqa: BLE001 - any store bug: keep the learner's work on screen
+            self.store_problem = f"Progress was not saved ({type(exc).__name__}: {exc})."
+            return None
+        self.store_problem = None
+        return result
+
+    def _pin(self) -> None:
+        """Before the first hint or reveal: store the variant in use, so they belong to it."""
+        if not self._pinned and self.store is not None:
+            variant, seed = self._variant, self._seed
+            self._call(lambda s: s.start_variant(self.learner, self.lesson_id, self.base.id, variant, seed))
+            self._pinned = self.store_problem is None
+
+    # ------------------------------------------------------------------ read-only view
+
+    @property
+    def question(self) -> Question:
+        """The current variant, with its numbers filled in."""
+        return self._question
+
+    @property
+    def values(self) -> dict[str, float]:
+        return dict(self._values)
+
+    @property
+    def variant(self) -> int:
+        return self._variant
+
+    @property
+    def seed(self) -> int | None:
+        return self._seed
+
+    @property
+    def attempts(self) -> int:
+        """Graded answers over all variants (unreadable answers do not count)."""
+        return self._attempts
+
+    @property
+    def variant_attempts(self) -> int:
+        return self._variant_attempts
+
+    @property
+    def hints_shown(self) -> int:
+        return self._hints
+
+    @property
+    def hints(self) -> tuple[str, ...]:
+        """The hints opened so far on this variant, in order."""
+        return self._question.hints[: self._hints]
+
+    @property
+    def hints_left(self) -> int:
+        return len(self._question.hints) - self._hints
+
+    @property
+    def revealed(self) -> bool:
+        return self._revealed
+
+    @property
+    def last_result(self) -> Result | None:
+        return self._last_result
+
+    @property
+    def last_answer(self) -> Any:
+        return self._last_answer
+
+    @property
+    def solved_variant(self) -> bool:
+        """True once the current variant was answered correctly."""
+        return self._correct_on_variant
+
+    @property
+    def mastered(self) -> bool:
+        return self._mastered
+
+    @property
+    def streak(self) -> int:
+        return self._streak
+
+    @property
+    def score(self) -> float:
+        """The question's score: the best recorded answer, each scored by the one rule."""
+        return self._best
+
+    @property
+    def graded(self) -> bool:
+        return self.base.graded
+
+    @property
+    def can_vary(self) -> bool:
+        return bool(self.base.params)
+
+    # ------------------------------------------------------------------ actions
+
+    def check(self, answer: Any) -> Result:
+        """Grade `answer`; record it (unless unreadable) before returning the result."""
+        result = grade(self._question, answer, self._values)
+        if result.status == "invalid":
+            return result  # not an attempt, not stored; the previous feedback stays valid
+        graded = result.status != "saved"
+        # The store's contract: a first answer to the variant may count toward mastery; the
+        # store itself grows the streak only when no hint or reveal was used on the variant.
+        first_try = graded and self._variant_attempts == 0
+        unaided = self._hints == 0 and not self._revealed
+        scored = question_score(result.score, self._hints, self._revealed_before_correct) if graded else None
+        state = self._call(lambda s: s.record_answer(
+            self.learner, self.lesson_id, self.base.id,
+            answer=encode_answer(self.base.kind, answer), status=result.status, score=scored,
+            variant=self._variant, seed=self._seed, first_try=first_try, mastery=self.mastery_n))
+        self._last_answer, self._last_result = answer, result
+        self._attempts += 1
+        self._variant_attempts += 1
+        self._best = max(self._best, scored or 0.0)
+        if first_try:
+            self._streak = self._streak + 1 if result.status == "correct" and unaided else 0
+            self._mastered = self._mastered or self._streak >= self.mastery_n
+        if result.status == "correct":
+            self._correct_on_variant = True
+        if isinstance(state, QuestionState):  # the store's word wins (another tutor may share it)
+            self._pinned = True
+            self._attempts, self._best = state.attempts, max(self._best, float(state.best_score or 0.0))
+            self._streak, self._mastered = state.streak, bool(state.mastered)
+        return result
+
+    def next_hint(self) -> str | None:
+        """Open the next hint (recorded); None when there is none left."""
+        if self._hints >= len(self._question.hints):
+            return None
+        self._hints += 1
+        count = self._hints
+        self._pin()
+        self._call(lambda s: s.record_hint(self.learner, self.lesson_id, self.base.id, count))
+        return self._question.hints[count - 1]
+
+    def reveal(self) -> str:
+        """The answer and the worked solution as Markdown; recorded once per variant."""
+        if not self._revealed:
+            self._revealed = True
+            self._revealed_before_correct = not self._correct_on_variant
+            self._pin()
+            self._call(lambda s: s.record_reveal(self.learner, self.lesson_id, self.base.id))
+        return self.solution_text()
+
+    def solution_text(self) -> str:
+        """What `reveal` shows: "**Answer:** ..." then the lesson's solution, if any."""
+        key = key_text(self._question, self._values)
+        parts = []
+        if key:
+            parts.append(f"**Answer:**\n\n{key}" if "\n" in key else f"**Answer:** {key}")
+        if self._question.solution.strip():
+            parts.append(self._question.solution.strip())
+        return "\n\n".join(parts) or "(This question has no written solution.)"
+
+    def new_variant(self) -> Question:
+        """Practise on fresh numbers: the next variant, with hints, reveal and feedback reset."""
+        if not self.can_vary:
+            return self._question
+        number = self._variant + 1
+        seed = self._seed_for(number)
+        self._use_variant(number, seed)
+        self._call(lambda s: s.start_variant(self.learner, self.lesson_id, self.base.id, number, seed))
+        self._pinned = self.store is not None and self.store_problem is None
+        self._hints = 0
+        self._revealed = self._revealed_before_correct = self._correct_on_variant = False
+        self._variant_attempts = 0
+        self._last_answer = self._last_result = None
+        return self._question

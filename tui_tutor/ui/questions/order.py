@@ -1,0 +1,95 @@
+"""Order questions: put a shuffled list back in order by moving one item at a time.
+
+Why both shift+arrows and u/d: vt100-style terminals (and some SSH clients) send no
+shifted arrows. The first order is shuffled with a seed taken from the question id, so it
+is the same every time the learner comes back, and it is never already correct.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from textual.binding import Binding
+from textual.content import Content
+
+from tui_tutor.grading.result import Result
+from tui_tutor.lesson.model import Question
+from tui_tutor.ui.questions.base import LinesWidget, SubmitAnswer, mark, wrap
+
+
+def initial_order(question: Question) -> list[int]:
+    """A deterministic shuffle of the item indices that is never the correct order."""
+    n = len(question.items)
+    order = list(range(n))
+    if n < 2:
+        return order
+    random.Random(f"order:{question.id}").shuffle(order)
+    if order == list(range(n)):
+        order = order[1:] + order[:1]
+    return order
+
+
+class OrderAnswer(LinesWidget):
+    """A numbered list; the cursor picks an item, u/d (or shift+up/down) move it."""
+
+    HELP_TITLE = "Order"
+    BINDINGS = [
+        Binding("up", "move(-1)", "Up", show=False),
+        Binding("down", "move(1)", "Down", show=False),
+        Binding("u,shift+up", "shift(-1)", "Move item up", key_display="u"),
+        Binding("d,shift+down", "shift(1)", "Move item down", key_display="d"),
+        Binding("enter", "check", "Check"),
+    ]
+
+    def __init__(self, question: Question, *, id: str | None = None) -> None:
+        super().__init__(id=id, classes="answer answer-order")
+        self.question = question
+        self.order = initial_order(question)
+        self.cursor = 0
+        self.marks: dict[int, bool] = {}
+
+    def action_move(self, delta: int) -> None:
+        self.cursor = max(0, min(len(self.order) - 1, self.cursor + delta))
+        self.changed()
+
+    def action_shift(self, delta: int) -> None:
+        target = self.cursor + delta
+        if not 0 <= target < len(self.order):
+            return
+        self.order[self.cursor], self.order[target] = self.order[target], self.order[self.cursor]
+        self.cursor = target
+        self.marks = {}
+        self.changed()
+
+    def action_check(self) -> None:
+        self.post_message(SubmitAnswer(self))
+
+    def answer(self) -> Any:
+        return list(self.order)
+
+    def restore(self, answer: Any) -> None:
+        if isinstance(answer, (list, tuple)) and sorted(answer) == list(range(len(self.question.items))):
+            self.order = [int(i) for i in answer]
+            self.changed()
+
+    def show_result(self, result: Result | None) -> None:
+        self.marks = {}
+        for part in result.parts if result is not None else ():
+            words = part.label.split()
+            if len(words) == 2 and words[0] == "position" and words[1].isdigit():
+                self.marks[int(words[1]) - 1] = part.correct
+        self.changed()
+
+    def lines(self, width: int) -> list[Content]:
+        plain, out = self.plain, []
+        digits = len(str(len(self.order)))
+        for pos, item in enumerate(self.order):
+            pointer = ">" if pos == self.cursor else " "
+            prefix = f"{pointer}{str(pos + 1).rjust(digits)}. "
+            text = self.question.items[item]
+            if pos in self.marks:
+                text = f"{text}  {mark(self.marks[pos], plain)}"
+            style = self.row_style(pos == self.cursor)
+            out.extend(Content.styled(line, style) for line in wrap(prefix, text, width))
+        return out
