@@ -6,8 +6,9 @@ import re
 
 from textual.containers import Vertical
 from textual.widget import Widget
-from rich.markdown import Markdown as RichMarkdown
 from textual.widgets import Static
+
+from tui_tutor.ui.prose import ProseView
 
 from tui_tutor.lesson.model import Block, Interactive, Item, Lesson, Prose, Question, TrainSpec
 
@@ -19,14 +20,6 @@ def prepare_markdown(markdown: str) -> str:
     """Drop HTML comments (author notes); show any `$...$` left from LaTeX sources as code text."""
     markdown = _COMMENT.sub("", markdown)
     return _INLINE_MATH.sub(lambda m: f"`{m.group(1).strip()}`", markdown)
-
-
-class ProseView(Static):
-    """Markdown drawn by Rich as one widget: several times cheaper to mount than Textual's
-    Markdown widget, which builds a widget per paragraph; lessons need no links or scrolling TOC."""
-
-    def __init__(self, markdown: str) -> None:
-        super().__init__(RichMarkdown(markdown, code_theme="ansi_dark", hyperlinks=False), classes="prose")
 
 
 class HiddenBlock(Vertical):

@@ -21,7 +21,9 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input, Markdown, Static
+from textual.widgets import Input, Static
+
+from tui_tutor.ui.prose import ProseView
 
 from tui_tutor.grading.result import Result
 from tui_tutor.session import QuestionSession
@@ -139,12 +141,12 @@ class QuestionPanel(Vertical):
     # -- layout ----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         s = self.session
-        yield Markdown(s.question.prompt or "", classes="q-prompt")
+        yield ProseView(s.question.prompt or "", classes="q-prompt")
         yield make_answer_widget(s)
         yield Static("", classes="q-status")
         yield Static("", classes="q-parts")
         yield Vertical(*(self._hint_md(i, h) for i, h in enumerate(s.hints)), classes="q-hints")
-        yield Markdown(self._solution_md() if s.revealed else "", classes="q-solution")
+        yield ProseView(self._solution_md() if s.revealed else "", classes="q-solution")
         yield Static("", classes="q-next")
 
     def on_mount(self) -> None:
@@ -240,7 +242,7 @@ class QuestionPanel(Vertical):
     async def action_solution(self) -> None:
         first = not self.session.revealed
         self.session.reveal()
-        await self.query_one(".q-solution", Markdown).update(self._solution_md())
+        self.query_one(".q-solution", ProseView).update_markdown(self._solution_md())
         if first:
             self.post_message(self.Changed(self, self.session, "reveal"))
         self._note = ""
@@ -363,8 +365,8 @@ class QuestionPanel(Vertical):
             text = to_ascii(text)
         return Content(text)
 
-    def _hint_md(self, index: int, text: str) -> Markdown:
-        return Markdown(f"**Hint {index + 1}:** {text}", classes="q-hint")
+    def _hint_md(self, index: int, text: str) -> ProseView:
+        return ProseView(f"**Hint {index + 1}:** {text}", classes="q-hint")
 
     def _solution_md(self) -> str:
         s = self.session

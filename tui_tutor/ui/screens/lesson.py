@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, ProgressBar, Static
 
@@ -21,7 +21,7 @@ class LessonScreen(Screen):
         Binding("s", "open_hidden('solution')", "Solution", show=False),
         Binding("tab", "app.focus_next", "Next field", show=False),
         Binding("shift+tab", "app.focus_previous", "Prev field", show=False),
-        Binding("escape,q", "leave", "Lessons"),
+        Binding("escape,q", "leave", "Back"),
     ]
 
     def __init__(self, lesson: Lesson) -> None:
@@ -31,8 +31,9 @@ class LessonScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(self.lesson.title, id="title-bar")
-        yield Static("", id="step-counter")
-        yield ProgressBar(total=len(self.lesson.steps), show_eta=False, show_percentage=False, id="step-progress")
+        with Horizontal(id="step-header"):
+            yield Static("", id="step-counter")
+            yield ProgressBar(total=len(self.lesson.steps), show_eta=False, show_percentage=False, id="step-progress")
         yield VerticalScroll(id="step-body", can_focus=True)
         yield Footer()
 
@@ -61,7 +62,7 @@ class LessonScreen(Screen):
         await body.mount_all(widgets)
         body.scroll_home(animate=False)
         total = len(self.lesson.steps)
-        self.query_one("#step-counter", Static).update(f"Step {index + 1} of {total}: {step.title}")
+        self.query_one("#step-counter", Static).update(f"Step {index + 1} of {total}")
         self.query_one("#step-progress", ProgressBar).update(progress=index + 1)
         self._focus_first_interactive(body)
         self._save_position()
