@@ -50,14 +50,20 @@ class InteractiveWidget(Widget, can_focus=True):
 
     @property
     def text_width(self) -> int:
-        """Width to lay text out in: the width being measured for, else the current one."""
+        """Width to lay text out in: the width being measured for, else the current one.
+
+        The measured width is used only while Textual measures: a scroll bar that appears
+        later narrows the widget, and drawing must follow the real width."""
         w = self._layout_width or self.content_size.width
         return min(w, self.MAX_WIDTH) if w > 0 else self.MAX_WIDTH
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         # Textual measures height before it resizes us: lay out for the width it asks about.
         self._layout_width = width
-        return super().get_content_height(container, viewport, width)
+        try:
+            return super().get_content_height(container, viewport, width)
+        finally:
+            self._layout_width = 0
 
     def on_mount(self) -> None:
         self.set_class(self.ascii_mode, "-ascii")

@@ -1,0 +1,127 @@
+"""Lesson 1 as a learner meets it: played by keyboard in a pilot at 80x24."""
+
+from pathlib import Path
+
+import pytest
+
+from lesson_player import answer, focus_panel, keys_for, order_by_keys, right_answers
+from screen_text import screen_text
+from textual.containers import ScrollableContainer
+
+from tui_tutor.lesson.loader import load_lesson
+from tui_tutor.ui.app import AppOptions, TutorApp
+from tui_tutor.ui.questions.panel import QuestionPanel
+from tui_tutor.ui.screens.lesson import LessonScreen
+from tui_tutor.ui.widgets.interactive.base import InteractiveWidget
+
+LESSON = Path(__file__).resolve().parents[1] / "lessons" / "01-introduction.md"
+
+
+def _app(tmp_path: Path) -> TutorApp:
+    return TutorApp(AppOptions(lesson_paths=[LESSON], open_path=LESSON, data_dir=tmp_path / "data", learner="tester"))
+
+
+def _step_of(question_id: str) -> int:
+    lesson = load_lesson(LESSON).lesson
+    for index, step in enumerate(lesson.steps):
+        if any(q.id == question_id for q in step.questions()):
+            return index
+    raise KeyError(question_id)
+
+
+async def _go_to(pilot, step: int) -> None:
+    """Jump with the step list, as a learner would."""
+    app = pilot.app
+    app.screen.query_one("#step-body").focus()
+    await pilot.press("l")
+    await pilot.pause()
+    current = app.screen.query_one("OptionList").highlighted
+    key = "down" if step > current else "up"
+    for _ in range(abs(step - current)):
+        await pilot.press(key)
+    await pilot.press("enter")
+    await pilot.pause()
+    assert f"Step {step + 1} of" in screen_text(app)
+
+
+async def test_whole_lesson_played_by_keyboard_ends_at_full_score(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LessonScreen)
+        total = len(screen.lesson.steps)
+        answered = []
+        for _ in range(total):
+            for panel in list(screen.query(QuestionPanel)):
+                question = panel.session.base
+                if question.kind == "order":
+                    await focus_panel(pilot, panel)
+                    await order_by_keys(pilot, panel, list(range(len(question.items))))
+                    await pilot.press("enter")
+                elif question.kind == "reflect":
+                    await answer(pilot, panel, keys_for("a classifier for my microscope images") + ["enter"])
+                else:
+                    await answer(pilot, panel, right_answers(question.id))
+                await pilot.pause()
+                status = panel.session.last_result.status
+                assert status == ("saved" if question.kind == "reflect" else "correct"), (question.id, status)
+                answered.append(question.id)
+            screen.query_one("#step-body").focus()
+            await pilot.press("n")
+            await pilot.pause()
+        assert f"Step {total} of {total}" in screen_text(app)
+        summary = str(screen.query_one(".score-summary").render())
+        assert "Lesson score" in summary and "100%" in summary.splitlines()[-1]
+        assert "not answered" not in summary
+    graded = [q.id for q in load_lesson(LESSON).lesson.questions() if q.graded]
+    assert set(graded) <= set(answered)
+    # Reflections are kept with the learner's progress.
+    from tui_tutor.progress.store import ProgressStore
+
+    store = ProgressStore.open(tmp_path / "data" / "progress.sqlite3")
+    assert store.question_state("tester", "intro-deep-learning", "workflow-reflect-1").last_answer == "a classifier for my microscope images"
+    store.close()
+
+
+@pytest.mark.parametrize(
+    "question_id, wrong_keys, expected",
+    [
+        ("neuron-output", keys_for("0.25") + ["enter"], "Add the bias b = 1"),
+        ("neuron-output", keys_for("0.25+1-2") + ["enter"], "subtracted the bias"),
+        ("mse-table", ["3", "down", "0", "down", "1", "down", *keys_for("3.5"), "enter"], "Square it too"),
+        ("mse-table", ["9", "down", "0", "down", "1", "down", *keys_for("14"), "enter"], "divide by the number of samples"),
+        ("xor-table", ["0", "down", "1", "down", "1", "down", "1", "enter"], "cancels h1"),
+        ("outlier-sensitivity", ["b", "enter"], "grows linearly"),
+        ("dl-problems", ["a", "b", "e", "enter"], "simple calculation gives the exact answer"),
+        ("activation-matching", ["b", "c", "b", "a", "b", "b", "c", "enter"], "statement 1"),
+    ],
+)
+async def test_typical_mistakes_get_targeted_feedback(tmp_path, question_id, wrong_keys, expected):
+    app = _app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await _go_to(pilot, _step_of(question_id))
+        panel = next(p for p in app.screen.query(QuestionPanel) if p.session.base.id == question_id)
+        await answer(pilot, panel, wrong_keys)
+        result = panel.session.last_result
+        assert result.status in ("wrong", "partial")
+        shown = str(panel.query_one(".q-status").render()) + str(panel.query_one(".q-parts").render())
+        assert expected.lower() in shown.lower(), shown
+
+
+async def test_every_step_fits_80_columns_without_horizontal_scrolling(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        for index in range(len(screen.lesson.steps)):
+            body = screen.query_one("#step-body")
+            scrollers = [w for w in [body, *body.query(ScrollableContainer)] if w.max_scroll_x > 0]
+            assert not scrollers, (index + 1, [type(w).__name__ for w in scrollers])
+            for widget in body.query(InteractiveWidget):  # drawn text (plots, diagrams) within the widget's width
+                widest = max(len(line) for line in widget.render().plain.splitlines())
+                assert widest <= widget.content_size.width, (index + 1, type(widget).__name__, widest)
+            body.focus()
+            await pilot.press("n")
+            await pilot.pause()
