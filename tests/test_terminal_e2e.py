@@ -73,3 +73,31 @@ def test_no_color_and_vt100_stay_readable(term):
     session.wait_for("Choose a lesson")
     session.send("q")
     session.wait_for("EXITED-0", timeout=10)
+
+
+@needs_tmux
+def test_neuron_exercise_in_a_real_terminal(term):
+    """The neuron exercise at 80x24 in tmux: a wrong answer gets the bias hint, the right one is accepted."""
+    session = term(str(ROOT / "lessons" / "01-introduction.md"))
+    session.wait_for("Step 1 of 27")
+    session.send("l")
+    session.wait_for("Steps of Introduction to deep learning")
+    session.send(*["Down"] * 6, "Enter")
+    screen = session.wait_for("Step 7 of 27")
+    assert "Calculate the output of one neuron" in screen
+    session.type("0.25")
+    session.send("Enter")
+    screen = session.wait_for("Not yet")
+    assert "Add the bias b = 1" in screen.replace("\n", " ") or "Add the bias" in screen
+    session.send(*["BSpace"] * 4)
+    session.type("5/4")
+    session.send("Enter")
+    screen = session.wait_for("Correct")
+    assert "Press n for the next step" in screen or "next step" in screen
+    # The answer is on disk the moment it is shown: quit and reopen, the lesson resumes there.
+    session.send("Escape", "q")
+    session.wait_for("EXITED-0", timeout=10)
+    again = term(str(ROOT / "lessons" / "01-introduction.md"))
+    screen = again.wait_for("Step 7 of 27")
+    screen = again.wait_for("Correct")
+    assert "5/4" in screen
