@@ -8,8 +8,9 @@ In plain English:
 * Each hint opened before that best answer costs 10% of it, at most 30% in all.
 * Revealing the answer before answering correctly makes the score 0 for this variant;
   the learner can still practise (and score on) fresh variants.
-* A question is mastered after `mastery` (default 2) correct first tries in a row on
-  fresh variants; once mastered it stays mastered.
+* A question with variants is mastered after `mastery` (default 2) correct first tries in
+  a row on fresh variants; a question without variants is mastered once answered
+  correctly. Once mastered, it stays mastered.
 * A lesson's score is the mean score of its graded questions that are not optional
   (unanswered questions count 0; reflect and optional questions do not count).
 """
@@ -39,6 +40,13 @@ def mastered(first_try_results: Sequence[bool], n: int) -> bool:
         if run >= need:
             return True
     return False
+
+
+def is_mastered(has_variants: bool, store_mastered: bool, best_score: float | None) -> bool:
+    """Mastery as the rule above states it; the store keeps the streak of first tries."""
+    if has_variants:
+        return bool(store_mastered)
+    return bool(store_mastered) or (best_score is not None and best_score >= 1.0)
 
 
 def lesson_score(scores: Mapping[str, float], question_ids: Iterable) -> float:

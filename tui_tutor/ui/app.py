@@ -66,10 +66,17 @@ class TutorApp(App[int]):
             first = self.catalog.errors[0]
             self.notify(f"{len(self.catalog.errors)} problem(s) in lesson files, first: {first}. "
                         "Run `tui-tutor validate` for all.", severity="warning", timeout=8)
-        if self.options.open_path is not None and self.options.open_path.is_file() and self.catalog.lessons:
+        if self.options.start_review:
+            self.show_review()
+        elif self.options.open_path is not None and self.options.open_path.is_file() and self.catalog.lessons:
             self.open_lesson(self.catalog.lessons[0])  # straight in; the picker is built only if asked for
         else:
             self.show_picker()
+
+    def show_review(self) -> None:
+        from tui_tutor.ui.screens.review import ReviewScreen
+
+        self.push_screen(ReviewScreen())
 
     def show_picker(self) -> None:
         from tui_tutor.ui.screens.picker import PickerScreen

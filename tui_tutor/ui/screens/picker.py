@@ -8,11 +8,13 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from tui_tutor.lesson.model import Lesson
+from tui_tutor.review import mastery_counts
 
 
 class PickerScreen(Screen):
     BINDINGS = [
         Binding("enter", "open", "Open lesson", show=True),
+        Binding("r", "review", "Review"),
         Binding("q", "app.quit", "Quit"),
     ]
 
@@ -47,25 +49,19 @@ class PickerScreen(Screen):
             table.move_cursor(row=min(row, len(lessons) - 1))
 
     def _progress(self, lesson: Lesson) -> str:
-        graded = lesson.graded_questions()
-        store = self.app.store
-        if not graded:
+        answered, mastered, total = mastery_counts(lesson, self.app.store, self.app.learner)
+        if not total:
             return "-"
-        if store is None:
-            return f"0/{len(graded)} answered"
-        states = store.lesson_states(self.app.learner, lesson.id)
-        answered = sum(1 for q in graded if q.id in states and states[q.id].attempts)
-        mastered = sum(1 for q in graded if q.id in states and states[q.id].mastered)
-        text = f"{answered}/{len(graded)} answered"
-        if any(q.has_variants for q in graded):
-            text += f", {mastered} mastered"
-        return text
+        return f"{answered}/{total} done, {mastered}/{total} mastered"
 
     def action_open(self) -> None:
         table = self.query_one(DataTable)
         lessons = self.app.catalog.lessons
         if lessons and 0 <= table.cursor_row < len(lessons):
             self.app.open_lesson(lessons[table.cursor_row])
+
+    def action_review(self) -> None:
+        self.app.show_review()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
