@@ -182,18 +182,33 @@ def draw(question: Question, number: int, seed: int) -> dict[str, float]:
 # --------------------------------------------------------------------------- render
 
 
-def fill(text: str, values: Mapping[str, float]) -> str:
+def fill(text: str, values: Mapping[str, float | str]) -> str:
     """Replace `{name}` for known names; other braces (Markdown, LaTeX) stay as they are."""
     if "{" not in text:
         return text
-    return _PLACEHOLDER.sub(lambda m: format_number(values[m[1]]) if m[1] in values else m[0], text)
+
+    def show(value: float | str) -> str:
+        return value if isinstance(value, str) else format_number(value)
+
+    return _PLACEHOLDER.sub(lambda m: show(values[m[1]]) if m[1] in values else m[0], text)
 
 
-def _render_cell(cell: Cell, values: Mapping[str, float]) -> Cell:
+def _render_cell(cell: Cell, values: Mapping[str, float], shown: Mapping[str, float | str]) -> Cell:
     if not cell.is_blank:
-        return replace(cell, value=fill(cell.value, values))
+        return replace(cell, value=fill(cell.value, shown))
     key = cell_key(cell, values)
-    return replace(cell, value=fill(cell.value, values), answer=fill(key, values) if isinstance(key, str) else key)
+    return replace(cell, value=fill(cell.value, shown), answer=fill(key, values) if isinstance(key, str) else key)
+
+
+def _shown_values(question: Question, values: Mapping[str, float]) -> dict:
+    """What placeholders show: numbers, or the word a labelled parameter stands for."""
+    shown: dict = dict(values)
+    for p in question.params:
+        if p.labels and p.name in values:
+            index = int(values[p.name])
+            if 0 <= index < len(p.labels):
+                shown[p.name] = p.labels[index]
+    return shown
 
 
 def render(question: Question, values: Mapping[str, float]) -> Question:
@@ -201,7 +216,8 @@ def render(question: Question, values: Mapping[str, float]) -> Question:
     if not values:
         return question
     v = dict(values)
-    f = lambda text: fill(text, v)  # noqa: E731
+    shown = _shown_values(question, values)
+    f = lambda text: fill(text, shown)  # noqa: E731
     answer = question.answer
     if question.kind == "numeric" and answer is not None:
         try:
@@ -209,7 +225,7 @@ def render(question: Question, values: Mapping[str, float]) -> Question:
         except ExprError as exc:
             raise VariantError(f"the answer `{question.answer}`: {exc.detail}") from None
     try:
-        rows = tuple(tuple(_render_cell(c, v) for c in row) for row in question.rows)
+        rows = tuple(tuple(_render_cell(c, v, shown) for c in row) for row in question.rows)
     except Exception as exc:  # checkers' lesson problem: a cell formula fails
         raise VariantError(str(exc)) from None
     return replace(

@@ -258,8 +258,8 @@ class _Builder:
             params=tuple(_params(fields)),
             derived=tuple(_named_exprs(fields, "derived")),
             where=fields.texts("where"),
-            first=tuple(_first(fields)),
         )
+        common["first"] = tuple(_first(fields, common["params"]))
         if kind is None:
             return None
         fields.check_unknown(_COMMON_KEYS | _KIND_KEYS[kind])
@@ -420,8 +420,11 @@ def _params(f: Fields) -> list[Param]:
         if extra:
             f.errors.append((line, f"parameter `{name}` has unknown keys: {', '.join(sorted(map(str, extra)))}"))
         if choose is not None:
+            if isinstance(choose, list) and choose and all(isinstance(v, str) for v in choose):
+                out.append(Param(name=name, choose=tuple(range(len(choose))), labels=tuple(choose), line=line))
+                continue
             if not isinstance(choose, list) or not choose or not all(_is_num(v) for v in choose):
-                f.errors.append((line, f"parameter `{name}`: `choose` must be a non-empty list of numbers"))
+                f.errors.append((line, f"parameter `{name}`: `choose` must be a non-empty list of numbers (or of words)"))
                 continue
             out.append(Param(name=name, choose=tuple(choose), line=line))
         elif rng is not None:
@@ -449,10 +452,13 @@ def _named_exprs(f: Fields, key: str) -> list[tuple[str, str]]:
     return out
 
 
-def _first(f: Fields) -> list[tuple[str, float]]:
+def _first(f: Fields, params: tuple[Param, ...] = ()) -> list[tuple[str, float]]:
     out = []
+    labels = {p.name: p.labels for p in params if p.labels}
     for name, value in f.mapping("first").items():
-        if not _is_num(value):
+        if isinstance(value, str) and value in labels.get(name, ()):
+            out.append((str(name), labels[name].index(value)))
+        elif not _is_num(value):
             f.errors.append((f.line("first", name), f"`first.{name}` must be a number"))
         else:
             out.append((str(name), value))

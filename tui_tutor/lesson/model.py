@@ -65,10 +65,15 @@ class Cell:
 
 @dataclass(frozen=True)
 class Param:
-    """A variant parameter: drawn from `choose`, or from `low..high` in steps of `step`."""
+    """A variant parameter: drawn from `choose`, or from `low..high` in steps of `step`.
+
+    `choose` may list words (`[relu, sigmoid, linear]`): formulas then see the position
+    (0, 1, 2) and `{name}` placeholders show the word, kept in `labels`.
+    """
 
     name: str
     choose: tuple[Number, ...] = ()
+    labels: tuple[str, ...] = ()
     low: Number | None = None
     high: Number | None = None
     step: Number | None = None
