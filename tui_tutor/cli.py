@@ -33,6 +33,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-mouse", action="store_true", help="send no mouse sequences to the terminal")
     parser.add_argument("--ascii", action="store_true", help="plain ASCII borders and plot markers (automatic when the terminal is not UTF-8)")
     parser.add_argument("--low-bandwidth", action="store_true", help="fewer redraws and 16 colours, for slow SSH links")
+    parser.add_argument("--train-threads", type=int, default=2, metavar="N",
+                        help="TensorFlow threads for training runs (default 2: login nodes are shared)")
+    parser.add_argument("--max-train-seconds", type=float, default=600, metavar="S",
+                        help="stop a training run after S seconds (default 600); bigger runs belong on a compute node")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -115,6 +119,8 @@ def _run_app(args: argparse.Namespace, review: bool = False) -> int:
         ascii_mode=ascii_mode,
         low_bandwidth=args.low_bandwidth,
         start_review=review,
+        train_threads=max(1, args.train_threads),
+        train_max_seconds=args.max_train_seconds if args.max_train_seconds > 0 else None,
     )
     with FdTwoGuard(folder / "tui-tutor.log"):
         app = TutorApp(options, driver_class=AsciiDriver if ascii_mode else None)

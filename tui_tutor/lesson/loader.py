@@ -30,6 +30,7 @@ from tui_tutor.lesson.model import (
     TrainSpec,
 )
 from tui_tutor.lesson.yamldoc import YamlDoc, YamlProblem, load_yaml
+from tui_tutor.training.names import ACTIVATIONS, DATASET_NAMES as DATASETS, LOSSES, OPTIMIZERS
 
 CONTENT_BLOCKS = frozenset(
     "challenge discussion solution hint callout note checklist testimonial spoiler "
@@ -37,10 +38,6 @@ CONTENT_BLOCKS = frozenset(
 )
 TUTOR_BLOCKS = frozenset({"question", "interactive", "train"})
 WIDGETS = ("neuron-explorer", "activation-plot", "xor-network", "huber-plot", "install-check")
-ACTIVATIONS = ("relu", "sigmoid", "linear", "tanh", "softmax")
-OPTIMIZERS = ("adam", "sgd", "rmsprop")
-LOSSES = ("binary_crossentropy", "mse", "mean_squared_error", "categorical_crossentropy", "huber")
-DATASETS = ("xor", "noisy-sine")
 
 _FRONT_KEYS = {"title", "id", "minutes", "order", "mastery", "credits"}
 _COMMON_KEYS = {"id", "kind", "prompt", "hints", "solution", "optional", "feedback", "params", "derived", "where", "first"}

@@ -25,6 +25,9 @@ class AppOptions:
     ascii_mode: bool = False
     low_bandwidth: bool = False
     start_review: bool = False
+    #: Login-node manners: TensorFlow threads, and a wall-time cap per training run.
+    train_threads: int = 2
+    train_max_seconds: float | None = 600
 
 
 def _css_paths() -> list[Path]:

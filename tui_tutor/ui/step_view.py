@@ -89,8 +89,6 @@ def _question_panel(question: Question, lesson: Lesson, app) -> Widget:
 
 
 def _train_view(spec: TrainSpec, app) -> Widget:
-    try:
-        from tui_tutor.ui.training.view import TrainView
-    except ImportError:
-        return Static(f"(training run `{spec.id}`: the training view is not available in this build)", classes="block")
-    return TrainView(spec)
+    from tui_tutor.ui.training.view import TrainView
+
+    return TrainView(spec, threads=app.options.train_threads, max_seconds=app.options.train_max_seconds)

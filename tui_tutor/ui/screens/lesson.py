@@ -6,9 +6,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, ProgressBar, Static
+from textual.widgets import Footer, Static
 
 from tui_tutor.lesson.model import Lesson
+from tui_tutor.ui.progress_line import ProgressLine
 from tui_tutor.ui.step_view import HiddenBlock, build_items
 
 
@@ -33,7 +34,7 @@ class LessonScreen(Screen):
         yield Static(self.lesson.title, id="title-bar")
         with Horizontal(id="step-header"):
             yield Static("", id="step-counter")
-            yield ProgressBar(total=len(self.lesson.steps), show_eta=False, show_percentage=False, id="step-progress")
+            yield ProgressLine(id="step-progress")
         yield VerticalScroll(id="step-body", can_focus=True)
         yield Footer()
 
@@ -63,7 +64,7 @@ class LessonScreen(Screen):
         body.scroll_home(animate=False)
         total = len(self.lesson.steps)
         self.query_one("#step-counter", Static).update(f"Step {index + 1} of {total}")
-        self.query_one("#step-progress", ProgressBar).update(progress=index + 1)
+        self.query_one("#step-progress", ProgressLine).set(index + 1, total)
         self._focus_first_interactive(body)
         self._save_position()
 

@@ -1,0 +1,133 @@
+"""The learner's own run as numbers, for plots and for questions graded against it.
+
+``RunHistory`` collects ``EpochEnd`` logs. Epoch numbers are the logical, 1-based epochs
+(passes over the training data) that the events carry; a long run logs every few epochs, so
+the logged epochs may be 5, 10, 15, ...
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable, Literal
+
+from tui_tutor.training.events import EpochEnd, Failed, Finished, Started, Stopped
+
+
+class RunHistory:
+    """Metric values per logged epoch, in the order they arrived."""
+
+    def __init__(self) -> None:
+        self.epochs: list[int] = []
+        self.metrics: dict[str, list[float]] = {}
+
+    # -- building ------------------------------------------------------------
+    def add(self, epoch: int, logs: dict[str, float]) -> None:
+        """Append one logged epoch. A metric missing from some epochs is padded with NaN."""
+        n = len(self.epochs)
+        self.epochs.append(int(epoch))
+        for name, value in logs.items():
+            series = self.metrics.setdefault(name, [math.nan] * n)
+            series.append(float(value))
+        for series in self.metrics.values():
+            if len(series) < n + 1:
+                series.append(math.nan)
+
+    def observe(self, event: object) -> None:
+        """Feed any training event: ``Started`` clears, ``EpochEnd`` appends, final events
+        that carry a history replace it (so a listener that missed events catches up)."""
+        if isinstance(event, Started):
+            self.clear()
+        elif isinstance(event, EpochEnd):
+            self.add(event.epoch, event.logs)
+        elif isinstance(event, (Finished, Stopped, Failed)) and event.history:
+            fresh = RunHistory.from_dict(event.history)
+            self.epochs, self.metrics = fresh.epochs, fresh.metrics
+
+    def clear(self) -> None:
+        self.epochs = []
+        self.metrics = {}
+
+    @classmethod
+    def from_events(cls, events: Iterable[object]) -> "RunHistory":
+        history = cls()
+        for event in events:
+            history.observe(event)
+        return history
+
+    @classmethod
+    def from_dict(cls, data: dict[str, list[float]]) -> "RunHistory":
+        """From ``Finished.history`` and friends (``"epoch"`` plus one list per metric)."""
+        history = cls()
+        metrics = {k: [float(v) for v in vals] for k, vals in data.items() if k != "epoch"}
+        length = max((len(v) for v in metrics.values()), default=0)
+        epochs = data.get("epoch")
+        history.epochs = [int(e) for e in epochs] if epochs is not None else list(range(1, length + 1))
+        history.metrics = metrics
+        return history
+
+    def to_dict(self) -> dict[str, list[float]]:
+        """``{"epoch": [...], "loss": [...], ...}``: the shape final events carry."""
+        out: dict[str, list] = {"epoch": list(self.epochs)}
+        for name, series in self.metrics.items():
+            out[name] = list(series)
+        return out
+
+    # -- reading -------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.epochs)
+
+    def __bool__(self) -> bool:
+        return bool(self.epochs)
+
+    @property
+    def last_epoch(self) -> int:
+        """The last logged epoch, 0 before the first."""
+        return self.epochs[-1] if self.epochs else 0
+
+    def names(self) -> list[str]:
+        return list(self.metrics)
+
+    def series(self, metric: str) -> list[float]:
+        try:
+            return self.metrics[metric]
+        except KeyError:
+            raise KeyError(
+                f"the run logged no {metric!r}; it logged: {', '.join(self.metrics) or 'nothing'}"
+            ) from None
+
+    def final(self, metric: str) -> float:
+        """The last logged value of ``metric`` (e.g. ``final("val_loss")``)."""
+        values = self.series(metric)
+        if not values:
+            raise ValueError(f"no {metric!r} was logged yet")
+        return values[-1]
+
+    def best_epoch(self, metric: str, mode: Literal["min", "max"] = "min") -> int:
+        """The 1-based logical epoch of the lowest (``mode="min"``) or highest value.
+
+        NaN values are skipped; a tie goes to the earliest epoch.
+        """
+        if mode not in ("min", "max"):
+            raise ValueError("mode is 'min' or 'max'")
+        best_i = -1
+        best = math.nan
+        for i, value in enumerate(self.series(metric)):
+            if math.isnan(value):
+                continue
+            if best_i < 0 or (value < best if mode == "min" else value > best):
+                best_i, best = i, value
+        if best_i < 0:
+            raise ValueError(f"no finite {metric!r} was logged")
+        return self.epochs[best_i]
+
+    def best(self, metric: str, mode: Literal["min", "max"] = "min") -> float:
+        """The best value itself (the value at ``best_epoch``)."""
+        return self.at(metric, self.best_epoch(metric, mode))
+
+    def at(self, metric: str, epoch: int) -> float:
+        """The value logged at logical epoch ``epoch``."""
+        try:
+            i = self.epochs.index(int(epoch))
+        except ValueError:
+            raise KeyError(f"epoch {epoch} was not logged") from None
+        return self.series(metric)[i]

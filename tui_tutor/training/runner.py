@@ -1,0 +1,474 @@
+"""Build, fit and report one declarative Keras run, speaking only in events.
+
+``TrainingRun(spec, emit).run()`` blocks (the UI calls it from a thread worker) and calls
+``emit`` with the events of :mod:`tui_tutor.training.events`; no Keras object ever leaves this
+module. ``stop()`` may be called from any thread (or from inside ``emit``) and takes effect
+within one batch.
+
+Small data, fast. Keras spends several milliseconds per epoch outside the training step, so
+``fit(epochs=500)`` on the four XOR rows is dominated by that overhead. A run therefore fits
+over a repeated ``tf.data`` set and lets one Keras epoch cover ``passes_per_log`` passes over
+the data (``steps_per_epoch = passes_per_log * steps_per_pass``), keeping at most
+``MAX_LOGGED_EPOCHS`` Keras epochs. The spec's ``epochs`` stay "passes over the data":
+``EpochEnd.epoch`` is the logical epoch (5, 10, 15, ... for 500 epochs), and the training
+metrics it carries are those of that epoch's own pass (the metrics are reset at the start of
+the last pass of each group), so they equal what ``fit(epochs=500)`` would log at that epoch.
+The model is still trained with Keras' own ``fit`` and callback API.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import threading
+import time
+import uuid
+from dataclasses import replace
+from typing import Any, Callable
+
+from tui_tutor.lesson.model import LayerSpec, TrainSpec
+from tui_tutor.training import datasets, tfload
+from tui_tutor.training.events import (
+    BatchEnd,
+    EpochEnd,
+    Event,
+    Failed,
+    Finished,
+    Loaded,
+    Loading,
+    Started,
+    Stopped,
+)
+from tui_tutor.training.history import RunHistory
+from tui_tutor.training.names import ACTIVATIONS, LOSSES, OPTIMIZERS  # re-exported for callers
+
+log = logging.getLogger("tui_tutor.training")
+
+#: Keys the UI may override (everything else comes from the lesson's spec).
+OVERRIDE_KEYS: tuple[str, ...] = (
+    "learning_rate",
+    "hidden_units",
+    "hidden_activation",
+    "epochs",
+    "batch_size",
+    "optimizer",
+    "seed",
+)
+
+#: At most this many Keras epochs (= EpochEnd events) per run.
+MAX_LOGGED_EPOCHS = 100
+#: A BatchEnd event is sent only when no event was sent for this many seconds.
+BATCH_EVENT_INTERVAL = 0.5
+
+# Keras seeds and TensorFlow's thread pools are process-wide: one run at a time.
+_RUN_LOCK = threading.Lock()
+_run_counter = itertools.count(1)
+
+
+class SettingsError(ValueError):
+    """A spec or override value that cannot be trained; the message is for the learner."""
+
+
+def resolve_spec(spec: TrainSpec, overrides: dict[str, Any] | None = None) -> TrainSpec:
+    """The spec with the UI's overrides applied and checked; raises :class:`SettingsError`.
+
+    ``hidden_units`` is an int (every hidden layer gets that many units) or a list (one entry
+    per hidden layer; its length may differ from the spec's). ``hidden_activation`` applies to
+    every hidden layer. The output layer (the spec's last layer) never changes.
+    """
+    overrides = dict(overrides or {})
+    unknown = sorted(set(overrides) - set(OVERRIDE_KEYS))
+    if unknown:
+        raise SettingsError(f"unknown override {', '.join(unknown)}; allowed: {', '.join(OVERRIDE_KEYS)}")
+    if not spec.layers:
+        raise SettingsError("the run has no layers")
+    hidden = list(spec.layers[:-1])
+    output = spec.layers[-1]
+    changes: dict[str, Any] = {}
+    if "hidden_units" in overrides:
+        units = overrides["hidden_units"]
+        default_act = hidden[-1].activation if hidden else "relu"
+        if isinstance(units, (list, tuple)):
+            acts = [hidden[i].activation if i < len(hidden) else default_act for i in range(len(units))]
+            hidden = [LayerSpec(_int(u, "hidden_units", 1), a) for u, a in zip(units, acts, strict=True)]
+        else:
+            hidden = [LayerSpec(_int(units, "hidden_units", 1), h.activation) for h in hidden]
+    if "hidden_activation" in overrides:
+        act = str(overrides["hidden_activation"])
+        hidden = [LayerSpec(h.units, act) for h in hidden]
+    changes["layers"] = tuple(hidden) + (output,)
+    for key in ("learning_rate", "epochs", "batch_size", "optimizer", "seed"):
+        if key in overrides:
+            changes[key] = overrides[key]
+    resolved = replace(spec, **changes)
+    _check(resolved)
+    return resolved
+
+
+def _int(value: Any, name: str, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value or value < low:
+        raise SettingsError(f"{name} must be a whole number of at least {low}, not {value!r}")
+    return int(value)
+
+
+def _check(spec: TrainSpec) -> None:
+    try:
+        lr = float(spec.learning_rate)
+    except (TypeError, ValueError):
+        raise SettingsError(f"learning_rate must be a number, not {spec.learning_rate!r}") from None
+    if not (lr > 0 and math.isfinite(lr)):
+        raise SettingsError(f"learning_rate must be a positive number, not {spec.learning_rate!r}")
+    _int(spec.epochs, "epochs", 1)
+    _int(spec.batch_size, "batch_size", 1)
+    _int(spec.seed, "seed", 0)
+    if spec.steps_per_epoch is not None:
+        _int(spec.steps_per_epoch, "steps_per_epoch", 1)
+    if spec.optimizer.lower() not in OPTIMIZERS:
+        raise SettingsError(f"unknown optimizer {spec.optimizer!r}; use one of {', '.join(OPTIMIZERS)}")
+    if spec.loss not in LOSSES:
+        raise SettingsError(f"unknown loss {spec.loss!r}; use one of {', '.join(LOSSES)}")
+    for i, layer in enumerate(spec.layers, 1):
+        _int(layer.units, f"units of layer {i}", 1)
+        if layer.activation not in ACTIVATIONS:
+            raise SettingsError(
+                f"unknown activation {layer.activation!r} in layer {i}; use one of {', '.join(ACTIVATIONS)}"
+            )
+    if not 0.0 <= float(spec.validation_split) < 1.0:
+        raise SettingsError(f"validation_split must be at least 0 and below 1, not {spec.validation_split}")
+    datasets.info(spec.dataset)  # KeyError with the known names
+
+
+def plan_epochs(epochs: int, max_logged: int | None = None) -> tuple[int, int, int]:
+    """``(passes_per_log, full_groups, remainder)``: ``epochs`` passes logged in at most
+    ``max_logged`` Keras epochs of ``passes_per_log`` passes, plus one shorter last epoch of
+    ``remainder`` passes when ``epochs`` is not a multiple."""
+    if max_logged is None:
+        max_logged = MAX_LOGGED_EPOCHS
+    per_log = max(1, math.ceil(epochs / max_logged))
+    full, rest = divmod(epochs, per_log)
+    if full + (1 if rest else 0) > max_logged:  # cannot happen with ceil, kept as a guard
+        per_log += 1
+        full, rest = divmod(epochs, per_log)
+    return per_log, full, rest
+
+
+def _fmt(value: float) -> str:
+    """A learning rate as a person writes it: 0.01, 1000000, 1e-05."""
+    return format(value, ".10g")
+
+
+def _one_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    text = lines[0] if lines else ""
+    if len(text) > 240:
+        text = text[:237] + "..."
+    if isinstance(exc, (SettingsError, KeyError)) and text:
+        return text.strip("'\"")
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class TrainingRun:
+    """One training run of a lesson's ``train`` block.
+
+    ``emit`` receives every event; it must be cheap (the UI passes ``post_message``) and is
+    called from the thread that runs :meth:`run`. ``overrides`` may change
+    :data:`OVERRIDE_KEYS`. ``threads`` caps TensorFlow's thread pools (effective for the
+    first run in a process). ``max_seconds`` caps the fitting wall time (``None``: no cap).
+    """
+
+    def __init__(
+        self,
+        spec: TrainSpec,
+        emit: Callable[[Event], None],
+        *,
+        overrides: dict | None = None,
+        threads: int = 2,
+        max_seconds: float | None = 600,
+    ) -> None:
+        unknown = sorted(set(overrides or {}) - set(OVERRIDE_KEYS))
+        if unknown:
+            raise ValueError(f"unknown override {', '.join(unknown)}; allowed: {', '.join(OVERRIDE_KEYS)}")
+        self.spec = spec
+        self.emit = emit
+        self.overrides = dict(overrides or {})
+        self.threads = threads
+        self.max_seconds = max_seconds
+        self.run_id = f"{spec.id or 'run'}-{next(_run_counter)}-{uuid.uuid4().hex[:6]}"
+        self.history = RunHistory()
+        #: Training steps (batches) completed so far.
+        self.batches_done = 0
+        #: The event that ended the run, once ``run`` returned.
+        self.result: Event | None = None
+        self._stop = threading.Event()
+        self._stop_at_batch: int | None = None
+        self._started = False
+
+    # -- control -----------------------------------------------------------------
+    def stop(self) -> None:
+        """Ask the run to stop; thread-safe, idempotent. The run ends with ``Stopped``."""
+        if not self._stop.is_set():
+            self._stop_at_batch = self.batches_done
+            self._stop.set()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def batches_after_stop(self) -> int | None:
+        """Training steps that ran after ``stop()`` was first called (None if it was not)."""
+        if self._stop_at_batch is None:
+            return None
+        return self.batches_done - self._stop_at_batch
+
+    # -- running -----------------------------------------------------------------
+    def run(self) -> Event:
+        """Load Keras, train, and emit events; returns the final event.
+
+        Every problem becomes a ``Failed`` event; the only exception raised is
+        ``RuntimeError`` for a second call (a ``TrainingRun`` runs once).
+        """
+        if self._started:
+            raise RuntimeError("a TrainingRun runs once; make a new one")
+        self._started = True
+        try:
+            self.result = self._run()
+        except Exception as exc:  # noqa: BLE001 - the learner gets one plain line, the log the traceback
+            log.warning("training run %s failed", self.run_id, exc_info=True)
+            self.result = Failed(self.run_id, "error", _one_line(exc), self.history.to_dict())
+        try:
+            self.emit(self.result)
+        except Exception:  # noqa: BLE001
+            log.warning("emit failed for the final event of %s", self.run_id, exc_info=True)
+        return self.result
+
+    def _run(self) -> Event:
+        self.emit(Loading(self.run_id))
+        start = time.perf_counter()
+        try:
+            keras = tfload.load_keras(self.threads)
+        except tfload.TrainingUnavailable as exc:
+            return Failed(self.run_id, "import", exc.message, {})
+        self.emit(Loaded(self.run_id, tfload.versions(), time.perf_counter() - start))
+        spec = resolve_spec(self.spec, self.overrides)
+        if self._stop.is_set():
+            return Stopped(self.run_id, 0, {})
+        with _RUN_LOCK:
+            return self._fit(keras, spec)
+
+    def _fit(self, keras, spec: TrainSpec) -> Event:
+        import numpy as np
+        import tensorflow as tf
+
+        keras.backend.clear_session(free_memory=False)
+        keras.utils.set_random_seed(int(spec.seed))
+
+        x, y = datasets.load(spec.dataset)
+        (x_train, y_train), val = datasets.split(x, y, float(spec.validation_split))
+        out_units = int(spec.layers[-1].units)
+        if spec.loss != "sparse_categorical_crossentropy" and out_units != y.shape[1]:
+            raise SettingsError(
+                f"the output layer has {out_units} units but dataset {spec.dataset!r} has "
+                f"{y.shape[1]} target column{'s' if y.shape[1] != 1 else ''}: give the last layer {y.shape[1]}"
+            )
+        n_train = len(x_train)
+        batch_size = min(int(spec.batch_size), n_train)
+        steps_per_pass = int(spec.steps_per_epoch or math.ceil(n_train / batch_size))
+        epochs = int(spec.epochs)
+        per_log, full_groups, remainder = plan_epochs(epochs, MAX_LOGGED_EPOCHS)
+
+        if batch_size >= n_train:
+            data = tf.data.Dataset.from_tensors((x_train, y_train))
+        else:
+            data = (
+                tf.data.Dataset.from_tensor_slices((x_train, y_train))
+                .shuffle(n_train, seed=int(spec.seed), reshuffle_each_iteration=True)
+                .batch(batch_size)
+            )
+        data = data.repeat()
+        val_data = None
+        if val is not None:
+            # A tf.data set, not arrays: Keras makes a new iterator for every validation pass,
+            # ~10 ms for a small tf.data set but ~100 ms for numpy arrays.
+            n_val = len(val[0])
+            if n_val <= 4096:
+                val_data = tf.data.Dataset.from_tensors(val)
+            else:
+                val_data = tf.data.Dataset.from_tensor_slices(val).batch(1024)
+
+        model = keras.Sequential(name="tutor")
+        model.add(keras.Input(shape=x_train.shape[1:]))
+        for i, layer in enumerate(spec.layers, 1):
+            model.add(keras.layers.Dense(int(layer.units), activation=layer.activation, name=f"layer_{i}"))
+        optimizer = keras.optimizers.get(
+            {"class_name": spec.optimizer.lower(), "config": {"learning_rate": float(spec.learning_rate)}}
+        )
+        model.compile(optimizer=optimizer, loss=spec.loss, metrics=list(spec.metrics))
+
+        settings = {
+            "dataset": spec.dataset,
+            "layers": [{"units": int(layer.units), "activation": layer.activation} for layer in spec.layers],
+            "loss": spec.loss,
+            "optimizer": spec.optimizer.lower(),
+            "learning_rate": float(spec.learning_rate),
+            "epochs": epochs,
+            "batch_size": batch_size,
+            "validation_split": float(spec.validation_split),
+            "seed": int(spec.seed),
+            "metrics": list(spec.metrics),
+            "train_rows": n_train,
+            "validation_rows": 0 if val is None else len(val[0]),
+            "steps_per_pass": steps_per_pass,
+            "passes_per_log": per_log,
+        }
+        self.emit(Started(self.run_id, settings, epochs))
+
+        callback = _EventCallback(self, steps_per_pass, per_log)
+        callback.t0 = time.perf_counter()
+        fit_args = dict(verbose=0, shuffle=False, callbacks=[callback], validation_data=val_data)
+        if full_groups:
+            model.fit(data, steps_per_epoch=per_log * steps_per_pass, epochs=full_groups, **fit_args)
+        if remainder and callback.outcome is None:
+            callback.start_group(remainder)
+            model.fit(
+                data,
+                steps_per_epoch=remainder * steps_per_pass,
+                initial_epoch=full_groups,
+                epochs=full_groups + 1,
+                **fit_args,
+            )
+        elapsed = time.perf_counter() - callback.t0
+        history = self.history.to_dict()
+
+        outcome = callback.outcome
+        if outcome == "stopped":
+            return Stopped(self.run_id, self.history.last_epoch, history)
+        if outcome == "timeout":
+            return Failed(
+                self.run_id,
+                "timeout",
+                f"stopped after {self.max_seconds:g} s at epoch {callback.epoch_in_progress}: long runs do not "
+                "belong on a login node; run bigger training jobs on a compute node with srun or salloc",
+                history,
+            )
+        if outcome == "diverged":
+            return Failed(self.run_id, "diverged", self._diverged_message(spec, callback), history)
+
+        weights = []
+        for layer in model.layers:
+            kernel, bias = layer.get_weights()
+            weights.append({"kernel": np.asarray(kernel).tolist(), "bias": np.asarray(bias).tolist()})
+        return Finished(self.run_id, history, weights, elapsed)
+
+    def _diverged_message(self, spec: TrainSpec, callback: "_EventCallback") -> str:
+        lr = float(spec.learning_rate)
+        what = "NaN (not a number)" if math.isnan(callback.bad_loss) else "infinite"
+        if lr > float(self.spec.learning_rate) and math.isfinite(float(self.spec.learning_rate)):
+            suggestion = float(self.spec.learning_rate)
+        else:
+            suggestion = 10.0 ** (math.floor(math.log10(lr)) - 2)
+        size = "far too large" if lr >= 1 else "too large for this network"
+        return (
+            f"the loss became {what} at epoch {callback.epoch_in_progress}: the learning rate "
+            f"{_fmt(lr)} is {size}; try {_fmt(suggestion)}"
+        )
+
+
+def _callback_class(keras):
+    class EventCallback(keras.callbacks.Callback):
+        """Turns Keras' callback calls into events; checks stop, time and divergence per batch."""
+
+        def __init__(self, run: TrainingRun, steps_per_pass: int, per_log: int) -> None:
+            super().__init__()
+            self.run = run
+            self.steps_per_pass = steps_per_pass
+            self.per_log = per_log
+            self.group = per_log  # passes in the current Keras epoch
+            self.passes_before = 0  # logical epochs completed before the current Keras epoch
+            self.step = 0  # step within the current Keras epoch
+            self.outcome: str | None = None
+            self.bad_loss = math.nan
+            self.t0 = time.perf_counter()
+            self.last_event = self.t0
+
+        @property
+        def epoch_in_progress(self) -> int:
+            return self.passes_before + min(self.group, self.step // self.steps_per_pass + 1)
+
+        def start_group(self, passes: int) -> None:
+            self.group = passes
+
+        def _end(self, outcome: str) -> None:
+            if self.outcome is None:
+                self.outcome = outcome
+            self.model.stop_training = True
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.step = 0
+
+        def on_train_batch_begin(self, batch, logs=None):
+            # Reset the running means at the start of the group's last pass: the epoch's logs
+            # are then those of one pass, as plain fit(epochs=N) would report them.
+            if self.group > 1 and self.step == (self.group - 1) * self.steps_per_pass:
+                self.model.reset_metrics()
+
+        def on_train_batch_end(self, batch, logs=None):
+            run = self.run
+            run.batches_done += 1
+            self.step += 1
+            if run._stop.is_set():
+                self._end("stopped")
+                return
+            loss = logs.get("loss") if logs else None
+            if isinstance(loss, float) and not math.isfinite(loss):
+                self.bad_loss = loss
+                self._end("diverged")
+                return
+            now = time.perf_counter()
+            if run.max_seconds is not None and now - self.t0 > run.max_seconds:
+                self._end("timeout")
+                return
+            if now - self.last_event >= BATCH_EVENT_INTERVAL and isinstance(loss, float):
+                self.last_event = now
+                pass_index = (self.step - 1) // self.steps_per_pass
+                run.emit(
+                    BatchEnd(
+                        run.run_id,
+                        self.passes_before + pass_index + 1,
+                        (self.step - 1) % self.steps_per_pass + 1,
+                        loss,
+                    )
+                )
+
+        def on_epoch_end(self, epoch, logs=None):
+            run = self.run
+            if self.outcome is not None or self.step < self.group * self.steps_per_pass:
+                return  # a cut-short Keras epoch is not logged
+            self.passes_before += self.group
+            clean = {k: float(v) for k, v in (logs or {}).items() if isinstance(v, (int, float))}
+            bad = [k for k, v in clean.items() if "loss" in k and not math.isfinite(v)]
+            if bad:
+                self.bad_loss = clean[bad[0]]
+                self.passes_before -= self.group
+                self._end("diverged")
+                return
+            run.history.add(self.passes_before, clean)
+            now = time.perf_counter()
+            self.last_event = now
+            run.emit(EpochEnd(run.run_id, self.passes_before, clean, now - self.t0))
+            if run._stop.is_set():
+                self._end("stopped")
+
+    return EventCallback
+
+
+_callback_cls = None
+
+
+def _EventCallback(run: TrainingRun, steps_per_pass: int, per_log: int):
+    """Create the Keras callback (its class is built once Keras is imported)."""
+    global _callback_cls
+    if _callback_cls is None:
+        _callback_cls = _callback_class(tfload.load_keras(run.threads))
+    return _callback_cls(run, steps_per_pass, per_log)

@@ -1,0 +1,1 @@
+"""The live training view (Textual); the training itself lives in `tui_tutor.training`."""

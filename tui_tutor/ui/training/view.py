@@ -1,0 +1,294 @@
+"""The live training view: a real Keras run, drawn as it learns.
+
+The view only ever sees training events (plain data posted from the worker thread); it
+never holds a Keras object, so the same view could follow a run in another process or a
+batch job. The plot is redrawn by a timer at most four times a second, and only when new
+data arrived; the timer is paused while no run is going, so an idle view costs nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Static
+
+from tui_tutor.lesson.model import TrainSpec
+from tui_tutor.training.events import EpochEnd, Event, Failed, Finished, Loaded, Loading, Started, Stopped
+from tui_tutor.training.history import RunHistory
+from tui_tutor.ui.progress_line import ProgressLine
+from tui_tutor.ui.training.settings import SETTINGS, initial_values, overrides, show, step_value
+
+#: Redraws per second while training: 4/s costs ~12 KB/s over SSH with a plain theme.
+REDRAW_HZ = 4
+PLOT_HEIGHT = 10
+
+
+@dataclass
+class RunRecord:
+    """What the view keeps of a run: its settings and numbers, never the model."""
+
+    number: int
+    settings: dict
+    history: RunHistory = field(default_factory=RunHistory)
+    outcome: str = "running"
+    weights: list = field(default_factory=list)
+
+    def final(self, metric: str) -> float:
+        try:
+            return self.history.final(metric)
+        except (KeyError, ValueError):
+            return math.nan
+
+    def best(self, metric: str) -> float:
+        try:
+            return self.history.best(metric)
+        except (KeyError, ValueError):
+            return math.nan
+
+
+class TrainView(Vertical, can_focus=True):
+    HELP_TITLE = "Training view"
+    BINDINGS = [
+        Binding("t", "train", "Train"),
+        Binding("x", "stop", "Stop"),
+        Binding("left", "select(-1)", "Prev setting", show=False),
+        Binding("right", "select(1)", "Next setting", show=False),
+        Binding("minus", "change(-1)", "Less", key_display="-"),
+        Binding("plus,equals_sign", "change(1)", "More", key_display="+"),
+        Binding("c", "clear_runs", "Clear runs", show=False),
+    ]
+
+    class TrainEvent(Message):
+        """A training event, posted from the worker thread (post_message is thread-safe)."""
+
+        def __init__(self, event: Event) -> None:
+            super().__init__()
+            self.event = event
+
+    class RunEnded(Message):
+        """A run finished, stopped or failed: lets the lesson grade questions about it."""
+
+        def __init__(self, view: "TrainView", record: RunRecord) -> None:
+            super().__init__()
+            self.view, self.record = view, record
+
+    def __init__(self, spec: TrainSpec, *, threads: int = 2, max_seconds: float | None = 600) -> None:
+        super().__init__(classes="train-view")
+        self.spec = spec
+        self.threads = threads
+        self.max_seconds = max_seconds
+        self.values = initial_values(spec)
+        self.selected = 0
+        self.runs: list[RunRecord] = []
+        self._run = None  # the TrainingRun in progress (owned by the worker thread)
+        self.last_run = None  # kept for its counters (batches after stop); holds no model
+        self._dirty = False
+        self._timer: Timer | None = None
+        self._started_at = 0.0
+        self._planned_epochs = spec.epochs
+        self.border_title = f"Training: {spec.id}"
+
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="train-settings")
+        yield Static("Press t to train.", classes="train-status")
+        yield ProgressLine(classes="train-progress")
+        yield Static("", classes="train-plot")
+        yield Static("", classes="train-runs")
+
+    def on_mount(self) -> None:
+        self._timer = self.set_interval(1 / REDRAW_HZ, self._flush, pause=True)
+        self._show_settings()
+        self._draw_plot()
+
+    def on_unmount(self) -> None:
+        self.stop_run()
+
+    # -- settings ------------------------------------------------------------------
+    def _show_settings(self) -> None:
+        parts = []
+        for index, setting in enumerate(SETTINGS):
+            text = f"{setting.label} {show(self.values[setting.key])}"
+            parts.append(f"[{text}]" if index == self.selected else f" {text} ")
+        keys = "left/right choose, -/+ change, t train, x stop"
+        self.query_one(".train-settings", Static).update(" ".join(parts) + "\n" + keys)
+
+    def action_select(self, direction: int) -> None:
+        self.selected = (self.selected + direction) % len(SETTINGS)
+        self._show_settings()
+
+    def action_change(self, direction: int) -> None:
+        setting = SETTINGS[self.selected]
+        self.values[setting.key] = step_value(setting, self.values[setting.key], direction)
+        self._show_settings()
+
+    # -- running -------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._run is not None
+
+    def action_train(self) -> None:
+        """Start a run with the current settings; a run in progress is stopped first."""
+        self.stop_run()
+        record = RunRecord(number=len(self.runs) + 1, settings=dict(self.values))
+        self.runs.append(record)
+        self._planned_epochs = int(self.values["epochs"])
+        self._started_at = time.monotonic()
+        self._show_progress(0)
+        self._set_status("Starting...")
+        self._timer.resume()
+        self._start_worker(record)
+
+    @work(thread=True, exclusive=True, group="training", exit_on_error=False)
+    def _start_worker(self, record: RunRecord) -> None:
+        from tui_tutor.training.runner import TrainingRun
+
+        def emit(event: Event) -> None:
+            self.post_message(self.TrainEvent(event))
+
+        run = TrainingRun(self.spec, emit, overrides=overrides(self.spec, record.settings),
+                          threads=self.threads, max_seconds=self.max_seconds)
+        self._run = self.last_run = run
+        try:
+            run.run()
+        finally:
+            if self._run is run:
+                self._run = None
+
+    def stop_run(self) -> None:
+        run = self._run
+        if run is not None:
+            run.stop()
+
+    def action_stop(self) -> None:
+        if self.running:
+            self.stop_run()
+            self._set_status("Stopping after this batch...")
+        else:
+            self.notify("No run is going. Press t to train.")
+
+    def action_clear_runs(self) -> None:
+        if self.running:
+            return
+        self.runs = self.runs[-1:]
+        self._draw_plot()
+        self._show_runs()
+
+    # -- events from the worker --------------------------------------------------------
+    def on_train_view_train_event(self, message: "TrainView.TrainEvent") -> None:
+        message.stop()
+        event = message.event
+        record = self.runs[-1] if self.runs else None
+        if record is None:
+            return
+        if isinstance(event, Loading):
+            self._set_status("Loading TensorFlow (3-6 s the first time)...")
+        elif isinstance(event, Loaded):
+            self._set_status(f"TensorFlow {event.versions.get('tensorflow', '?')} ready.")
+        elif isinstance(event, Started):
+            record.history.observe(event)
+            self._planned_epochs = int(event.epochs or self._planned_epochs)
+            self._started_at = time.monotonic()
+            self._show_progress(0)
+            self._set_status(f"Training run {record.number}...")
+        elif isinstance(event, EpochEnd):
+            record.history.observe(event)
+            self._dirty = True
+        elif isinstance(event, (Finished, Stopped, Failed)):
+            record.history.observe(event)
+            self._end(record, event)
+
+    def _end(self, record: RunRecord, event: Event) -> None:
+        self._timer.pause()
+        self._dirty = True
+        self._flush()
+        if isinstance(event, Finished):
+            record.outcome = "finished"
+            record.weights = list(event.weights)
+            self._set_status(f"Run {record.number} finished in {event.elapsed:.1f} s: {self._numbers(record)}")
+            self._show_progress(self._planned_epochs, done=True)
+        elif isinstance(event, Stopped):
+            record.outcome = "stopped"
+            self._set_status(f"Run {record.number} stopped at epoch {event.epoch}.")
+        else:
+            record.outcome = {"diverged": "diverged", "import": "no TensorFlow", "timeout": "time cap"}.get(event.kind, "failed")
+            lead = {"diverged": "diverged", "timeout": "reached the time cap"}.get(event.kind, "could not run")
+            self._set_status(f"Run {record.number} {lead}: {event.message}")
+        self._show_runs()
+        self.post_message(self.RunEnded(self, record))
+
+    # -- drawing -------------------------------------------------------------------------
+    def _set_status(self, text: str) -> None:
+        self.query_one(".train-status", Static).update(text)
+
+    def _show_progress(self, epoch: int, done: bool = False) -> None:
+        total = max(1, self._planned_epochs)
+        elapsed = time.monotonic() - self._started_at
+        if done or epoch <= 0:
+            eta = ""
+        else:
+            eta = f", ETA {max(0.0, elapsed * (total - epoch) / epoch):.0f} s"
+        self.query_one(".train-progress", ProgressLine).set(epoch, total, f"{100 * min(epoch, total) // total}%{eta}")
+
+    def _numbers(self, record: RunRecord) -> str:
+        parts = []
+        for name in ("loss", "accuracy", "val_loss", "val_accuracy"):
+            value = record.final(name)
+            if not math.isnan(value):
+                parts.append(f"{name} {value:.4f}")
+        return ", ".join(parts)
+
+    def _flush(self) -> None:
+        """Timer tick: redraw only when new epochs arrived since the last tick."""
+        if not self._dirty or not self.runs:
+            return
+        self._dirty = False
+        record = self.runs[-1]
+        epoch = record.history.last_epoch
+        self._show_progress(epoch)
+        if record.outcome == "running":
+            self._set_status(f"Run {record.number}, epoch {epoch}/{self._planned_epochs}: {self._numbers(record)}")
+        self._draw_plot()
+
+    def _draw_plot(self) -> None:
+        from tui_tutor.training.lossplot import Curve, render_loss_plot
+
+        curves = []
+        for record in self.runs[-4:-1]:  # up to three earlier runs, faint
+            if record.history:
+                curves.append(Curve(f"run {record.number}", tuple(record.history.epochs),
+                                    tuple(record.history.metrics.get("loss", [])), faint=True))
+        if self.runs and self.runs[-1].history:
+            history = self.runs[-1].history
+            curves.append(Curve("loss", tuple(history.epochs), tuple(history.metrics.get("loss", []))))
+            if "val_loss" in history.metrics:
+                curves.append(Curve("val_loss", tuple(history.epochs), tuple(history.metrics["val_loss"]), validation=True))
+        width = max(30, (self.content_size.width or 72) - 1)
+        ascii_mode = bool(getattr(self.app, "ascii_mode", False))
+        color = not ascii_mode and not getattr(self.app, "no_color", False)
+        text = render_loss_plot(curves, width, PLOT_HEIGHT, ascii=ascii_mode, color=color, max_epoch=self._planned_epochs)
+        from rich.text import Text
+
+        self.query_one(".train-plot", Static).update(Text.from_ansi(text, no_wrap=True) if color else Text(text, no_wrap=True))
+
+    def _show_runs(self) -> None:
+        if not self.runs:
+            return
+        lines = [f"{'run':>3} {'lr':>7} {'units':>5} {'act':<7} {'epochs':>6} {'batch':>5} {'final loss':>10} {'best val':>9} result"]
+        for record in self.runs[-5:]:
+            s = record.settings
+            final = record.final("loss")
+            best_val = record.best("val_loss")
+            lines.append(
+                f"{record.number:>3} {show(s['learning_rate']):>7} {s['hidden_units']:>5} {s['hidden_activation']:<7} "
+                f"{s['epochs']:>6} {s['batch_size']:>5} {'-' if math.isnan(final) else f'{final:.4f}':>10} "
+                f"{'-' if math.isnan(best_val) else f'{best_val:.4f}':>9} {record.outcome}"
+            )
+        self.query_one(".train-runs", Static).update("\n".join(lines))
