@@ -165,14 +165,15 @@ def test_adversarial_input_refused_fast(text: str) -> None:
     result = check(QUESTIONS["numeric"], text)
     elapsed = time.perf_counter() - start
     assert result.status == "invalid"
-    assert elapsed < 0.05, f"{text[:30]!r} took {elapsed * 1000:.1f} ms"
+    # Refused, not computed: 9**9**9 would take hours; the bound is loose for busy shared machines.
+    assert elapsed < 0.5, f"{text[:30]!r} took {elapsed * 1000:.1f} ms"
 
 
 def test_long_regex_input_is_refused_before_matching() -> None:
     q = Question(id="x", kind="text", line=1, accepted=("no",), pattern="(a+)+$")
     start = time.perf_counter()
     assert check(q, "a" * 5000 + "!").status == "invalid"
-    assert time.perf_counter() - start < 0.05
+    assert time.perf_counter() - start < 0.5
 
 
 def test_eval_and_exec_are_never_called(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,7 +6,6 @@ import json
 import math
 import os
 import subprocess
-import time
 from fractions import Fraction
 from pathlib import Path
 
@@ -148,13 +147,9 @@ def test_bad_first_falls_back_to_fresh_draws() -> None:
 # -- validate_question -----------------------------------------------------------------
 
 
-def test_validate_good_question_is_clean_and_fast() -> None:
-    validate_question(NEURON_VARIANT)  # warm the caches as the validator of a lesson would
-    start = time.perf_counter()
-    problems = validate_question(NEURON_VARIANT, draws=300)
-    elapsed = time.perf_counter() - start
-    assert problems == []
-    assert elapsed < 0.05, f"300 draws took {elapsed * 1000:.1f} ms"
+def test_validate_good_question_is_clean() -> None:
+    # Its speed is measured by benchmarks/validate.py, not asserted here (shared machines vary).
+    assert validate_question(NEURON_VARIANT, draws=300) == []
 
 
 def test_validate_reports_division_by_zero() -> None:

@@ -67,8 +67,11 @@ class QuestionSession:
         learner: str,
         store: ProgressStore | None,
         mastery_n: int = 2,
+        run_values: Callable[[], dict[str, float]] | None = None,
     ) -> None:
         self.base = question
+        #: For questions about a training run: the numbers of the learner's latest run.
+        self.run_values = run_values
         self.lesson_id = lesson_id
         self.learner = learner
         self.store = store
@@ -117,7 +120,7 @@ class QuestionSession:
             answer = decode_answer(self.base.kind, state.last_answer)
             if answer is not None:
                 self._last_answer = answer
-                self._last_result = grade(self._question, answer, self._values)  # pure: not recorded again
+                self._last_result = grade(self._question, answer, self._grading_values())  # pure: not recorded again
                 self._correct_on_variant = state.last_status == "correct" or self._last_result.status == "correct"
         # A reveal before any correct answer on this variant zeroes later answers to it.
         self._revealed_before_correct = self._revealed and not self._correct_on_variant
@@ -244,9 +247,18 @@ class QuestionSession:
 
     # ------------------------------------------------------------------ actions
 
+    def _run_numbers(self) -> dict[str, float]:
+        return (self.run_values() or {}) if self.run_values else {}
+
+    def _grading_values(self) -> dict[str, float]:
+        """The variant's values, plus the numbers of the learner's run for questions about one."""
+        return {**self._values, **self._run_numbers()} if self.base.run else self._values
+
     def check(self, answer: Any) -> Result:
         """Grade `answer`; record it (unless unreadable) before returning the result."""
-        result = grade(self._question, answer, self._values)
+        if self.base.run and not self._run_numbers():
+            return Result("invalid", 0.0, "This question is about your own training run: train the model first (key t in the training view).")
+        result = grade(self._question, answer, self._grading_values())
         if result.status == "invalid":
             return result  # not an attempt, not stored; the previous feedback stays valid
         graded = result.status != "saved"
@@ -295,7 +307,7 @@ class QuestionSession:
 
     def solution_text(self) -> str:
         """What `reveal` shows: "**Answer:** ..." then the lesson's solution, if any."""
-        key = key_text(self._question, self._values)
+        key = key_text(self._question, self._grading_values()) if not self.base.run or self._run_numbers() else "(train the model first)"
         parts = []
         if key:
             parts.append(f"**Answer:**\n\n{key}" if "\n" in key else f"**Answer:** {key}")

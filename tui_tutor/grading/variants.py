@@ -278,6 +278,10 @@ def _check_names(q: Question, rep: _Report) -> dict[str, Expr]:
     params = [p.name for p in q.params]
     derived = [n for n, _ in q.derived]
     known = set(params) | set(derived)
+    if q.run:
+        from tui_tutor.training.history import RUN_VALUE_NAMES
+
+        known |= set(RUN_VALUE_NAMES)
     line = q.line
     for p in q.params:
         if p.name in CONSTANTS or p.name in KEYWORDS or p.name == "answer":
@@ -371,7 +375,12 @@ def validate_question(question: Question, draws: int = 300) -> list[tuple[int, s
     if rep.problems:
         return rep.problems  # drawing would only repeat these
     if not q.params:
-        _check_values(q, {}, rep)
+        sample = {}
+        if q.run:  # a question about the learner's run: check it against a typical run
+            from tui_tutor.training.history import RUN_VALUE_NAMES
+
+            sample = {name: 0.25 for name in RUN_VALUE_NAMES} | {"epochs_run": 100.0, "best_val_epoch": 40.0, "best_loss_epoch": 100.0}
+        _check_values(q, sample, rep)
         return rep.problems
     plan = _plan(q)
     first = {k: float(v) for k, v in q.first}

@@ -40,7 +40,7 @@ TUTOR_BLOCKS = frozenset({"question", "interactive", "train"})
 WIDGETS = ("neuron-explorer", "activation-plot", "xor-network", "huber-plot", "install-check")
 
 _FRONT_KEYS = {"title", "id", "minutes", "order", "mastery", "credits"}
-_COMMON_KEYS = {"id", "kind", "prompt", "hints", "solution", "optional", "feedback", "params", "derived", "where", "first"}
+_COMMON_KEYS = {"id", "kind", "prompt", "hints", "solution", "optional", "feedback", "params", "derived", "where", "first", "run"}
 _KIND_KEYS = {
     "numeric": {"answer", "rtol", "atol"},
     "choice": {"options"},
@@ -71,6 +71,9 @@ def parse_lesson(text: str, path: Path) -> LoadResult:
     meta = _front_matter(parsed.front_matter, parsed.front_matter_line, path, problems)
     builder = _Builder(problems)
     steps = builder.steps(parsed.body, meta.get("title", path.stem))
+    for train_id, line in builder.run_refs:
+        if train_id not in builder.train_ids:
+            problems.append((line, f"`run: {train_id}` names no `train` block of this lesson"))
     if not steps:
         problems.append((1, "the lesson has no content: add at least one `## Step title` and some text"))
     lesson = Lesson(
@@ -119,6 +122,8 @@ class _Builder:
     def __init__(self, problems: list[tuple[int, str]]) -> None:
         self.problems = problems
         self.ids: dict[str, int] = {}
+        self.train_ids: set[str] = set()
+        self.run_refs: list[tuple[str, int]] = []  # (train id, line) of questions about a run
 
     # -- steps ----------------------------------------------------------------
     def steps(self, body: list[Node | TextRun], lesson_title: str) -> list[Step]:
@@ -238,6 +243,7 @@ class _Builder:
         fields.check_unknown({"id", "layers", *spec})
         if train_id is None or not layers:
             return None
+        self.train_ids.add(train_id)
         return TrainSpec(id=train_id, line=line, layers=tuple(layers), **spec)
 
     # -- questions ---------------------------------------------------------------
@@ -257,6 +263,9 @@ class _Builder:
             where=fields.texts("where"),
         )
         common["first"] = tuple(_first(fields, common["params"]))
+        common["run"] = fields.text("run")
+        if common["run"]:
+            self.run_refs.append((common["run"], fields.line("run")))
         if kind is None:
             return None
         fields.check_unknown(_COMMON_KEYS | _KIND_KEYS[kind])

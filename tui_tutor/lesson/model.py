@@ -119,6 +119,8 @@ class Question:
     derived: tuple[tuple[str, str], ...] = ()
     where: tuple[str, ...] = ()
     first: tuple[tuple[str, Number], ...] = ()
+    #: Graded against the learner's own training run: the `id` of a `train` block.
+    run: str = ""
 
     @property
     def graded(self) -> bool:

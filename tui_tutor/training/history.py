@@ -13,6 +13,44 @@ from typing import Iterable, Literal
 from tui_tutor.training.events import EpochEnd, Failed, Finished, Started, Stopped
 
 
+#: Names a question with `run:` may use in its formulas, and what they mean.
+RUN_VALUE_NAMES: dict[str, str] = {
+    "final_loss": "training loss at the last logged epoch",
+    "final_accuracy": "training accuracy at the last logged epoch",
+    "final_val_loss": "validation loss at the last logged epoch",
+    "final_val_accuracy": "validation accuracy at the last logged epoch",
+    "best_val_loss": "lowest validation loss",
+    "best_val_epoch": "epoch of the lowest validation loss",
+    "best_loss_epoch": "epoch of the lowest training loss",
+    "epochs_run": "epochs the run went through",
+}
+
+
+def run_values(history: "RunHistory") -> dict[str, float]:
+    """The RUN_VALUE_NAMES this run can give (a run without validation has no val_ values)."""
+    out: dict[str, float] = {}
+    if not history:
+        return out
+    out["epochs_run"] = float(history.last_epoch)
+    for metric in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        if metric in history.metrics:
+            try:
+                value = history.final(metric)
+            except ValueError:
+                continue
+            if math.isfinite(value):
+                out[f"final_{metric}"] = value
+    for metric, name in (("val_loss", "val"), ("loss", "loss")):
+        if metric in history.metrics:
+            try:
+                out[f"best_{name}_epoch"] = float(history.best_epoch(metric))
+                if metric == "val_loss":
+                    out["best_val_loss"] = history.best(metric)
+            except ValueError:
+                pass
+    return out
+
+
 class RunHistory:
     """Metric values per logged epoch, in the order they arrived."""
 

@@ -57,6 +57,8 @@ class TutorApp(App[int]):
         self.learner = options.learner
         self.catalog = Catalog()
         self.store = None
+        #: Numbers of the learner's latest run per `train` id, for questions about their run.
+        self.run_values: dict[str, dict[str, float]] = {}
 
     # -- start-up ----------------------------------------------------------------
     def on_mount(self) -> None:

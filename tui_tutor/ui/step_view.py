@@ -84,7 +84,8 @@ def _question_panel(question: Question, lesson: Lesson, app) -> Widget:
     from tui_tutor.session import QuestionSession
     from tui_tutor.ui.questions.panel import QuestionPanel
 
-    session = QuestionSession(question, lesson.id, app.learner, app.store, mastery_n=lesson.mastery)
+    run_values = (lambda: app.run_values.get(question.run, {})) if question.run else None
+    session = QuestionSession(question, lesson.id, app.learner, app.store, mastery_n=lesson.mastery, run_values=run_values)
     return QuestionPanel(session)
 
 

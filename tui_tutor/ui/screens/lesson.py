@@ -118,6 +118,14 @@ class LessonScreen(Screen):
         for block in closed[:1] if kind == "hint" else closed:
             block.open()
 
+    def on_train_view_run_ended(self, message) -> None:
+        """Keep the run's numbers: questions about the learner's own run are graded against them."""
+        from tui_tutor.training.history import run_values
+
+        values = run_values(message.record.history)
+        if values:
+            self.app.run_values[message.view.spec.id] = values
+
     def action_leave(self) -> None:
         from tui_tutor.ui.screens.picker import PickerScreen
 

@@ -14,6 +14,7 @@ UNITS = (1, 2, 3, 4, 6, 8, 16, 32, 64)
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "linear")
 EPOCHS = (10, 20, 50, 100, 200, 300, 500, 1000, 2000)
 BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64)
+SEEDS = tuple(range(1, 21))
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("hidden_activation", "act", ACTIVATIONS),
     Setting("epochs", "epochs", EPOCHS),
     Setting("batch_size", "batch", BATCH_SIZES),
+    Setting("seed", "seed", SEEDS),
 )
 
 
@@ -40,6 +42,7 @@ def initial_values(spec: TrainSpec) -> dict:
         "hidden_activation": hidden[0].activation if hidden else "linear",
         "epochs": spec.epochs,
         "batch_size": spec.batch_size,
+        "seed": spec.seed,
     }
 
 

@@ -102,6 +102,7 @@ class TrainView(Vertical, can_focus=True):
         yield ProgressLine(classes="train-progress")
         yield Static("", classes="train-plot")
         yield Static("", classes="train-runs")
+        yield Static("", classes="train-weights")
 
     def on_mount(self) -> None:
         self._timer = self.set_interval(1 / REDRAW_HZ, self._flush, pause=True)
@@ -222,6 +223,7 @@ class TrainView(Vertical, can_focus=True):
             lead = {"diverged": "diverged", "timeout": "reached the time cap"}.get(event.kind, "could not run")
             self._set_status(f"Run {record.number} {lead}: {event.message}")
         self._show_runs()
+        self._show_weights(record)
         self.post_message(self.RunEnded(self, record))
 
     # -- drawing -------------------------------------------------------------------------
@@ -278,17 +280,33 @@ class TrainView(Vertical, can_focus=True):
 
         self.query_one(".train-plot", Static).update(Text.from_ansi(text, no_wrap=True) if color else Text(text, no_wrap=True))
 
+    def _show_weights(self, record: RunRecord) -> None:
+        """Small networks show what they learned, to compare with weights set by hand."""
+        weights = record.weights
+        count = sum(len(b) + sum(len(row) for row in k) for k, b in ((l.get("kernel", []), l.get("bias", [])) for l in weights))
+        if not weights or count > 40:
+            self.query_one(".train-weights", Static).update("")
+            return
+        lines = [f"Learned weights of run {record.number} (w: one weight per input):"]
+        for number, layer in enumerate(weights, start=1):
+            kernel, bias = layer.get("kernel", []), layer.get("bias", [])
+            for unit, b in enumerate(bias):
+                w = ", ".join(f"{row[unit]:+.2f}" for row in kernel)
+                lines.append(f"  layer {number} unit {unit + 1}: w = ({w})  b = {b:+.2f}")
+        self.query_one(".train-weights", Static).update("\n".join(lines))
+
     def _show_runs(self) -> None:
         if not self.runs:
             return
-        lines = [f"{'run':>3} {'lr':>7} {'units':>5} {'act':<7} {'epochs':>6} {'batch':>5} {'final loss':>10} {'best val':>9} result"]
+        lines = [f"{'run':>3} {'lr':>6} {'units':>5} {'act':<7} {'epochs':>6} {'batch':>5} {'seed':>4} {'loss':>7} {'best val @ep':>13} result"]
         for record in self.runs[-5:]:
             s = record.settings
             final = record.final("loss")
             best_val = record.best("val_loss")
+            best_at = "-" if math.isnan(best_val) else f"{best_val:.4f} @{record.history.best_epoch('val_loss')}"
             lines.append(
-                f"{record.number:>3} {show(s['learning_rate']):>7} {s['hidden_units']:>5} {s['hidden_activation']:<7} "
-                f"{s['epochs']:>6} {s['batch_size']:>5} {'-' if math.isnan(final) else f'{final:.4f}':>10} "
-                f"{'-' if math.isnan(best_val) else f'{best_val:.4f}':>9} {record.outcome}"
+                f"{record.number:>3} {show(s['learning_rate']):>6} {s['hidden_units']:>5} {s['hidden_activation']:<7} "
+                f"{s['epochs']:>6} {s['batch_size']:>5} {s['seed']:>4} {'-' if math.isnan(final) else f'{final:.4f}':>7} "
+                f"{best_at:>13} {record.outcome}"
             )
         self.query_one(".train-runs", Static).update("\n".join(lines))
