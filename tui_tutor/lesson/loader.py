@@ -234,7 +234,7 @@ class _Builder:
             batch_size=fields.integer("batch_size", 4, minimum=1),
             validation_split=fields.number("validation_split", 0.0),
             seed=fields.integer("seed", 1, minimum=0),
-            metrics=fields.texts("metrics") or ("accuracy",),
+            metrics=fields.texts("metrics") if fields.has("metrics") else ("accuracy",),
         )
         if not 0 <= spec["validation_split"] < 1:
             fields.error("`validation_split` must be at least 0 and below 1", "validation_split")
