@@ -58,4 +58,7 @@ def right_answers(question_id: str) -> list[str] | None:
         "mse-table": ["9", "down", "0", "down", "1", "down", *keys_for("3.5"), "enter"],
         "outlier-sensitivity": ["a", "enter"],
         "dl-problems": ["a", "e", "enter"],
+        "network-output": ["0", "enter"],
+        "dense-params": ["6", "enter"],
+        "huber-vs-squared": ["9", "down", *keys_for("2.5"), "enter"],
     }.get(question_id)

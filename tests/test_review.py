@@ -98,10 +98,10 @@ async def test_review_drills_a_missed_question_with_fresh_numbers(tmp_path):
 def test_review_order_least_recently_correct_first(tmp_path):
     lesson = load_lesson(LESSON).lesson
     store = ProgressStore.open(tmp_path / "p.sqlite3")
-    store.record_answer("t", lesson.id, "mse-table", answer={}, status="correct", score=1.0)   # mastered (no variants)
+    store.record_answer("t", lesson.id, "xor-logic", answer="XOR", status="correct", score=1.0)   # mastered (no variants)
     store.record_answer("t", lesson.id, "xor-table", answer={}, status="wrong", score=0.0)    # never right
     store.record_answer("t", lesson.id, "neuron-output", answer="1.25", status="correct", score=1.0, first_try=True)
     items = [i.question.id for i in review_items([lesson], store, "t")]
-    assert "mse-table" not in items
+    assert "xor-logic" not in items
     assert items[:2] == ["xor-table", "neuron-output"]  # never correct, then correct but not mastered
     store.close()

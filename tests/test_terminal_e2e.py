@@ -79,11 +79,11 @@ def test_no_color_and_vt100_stay_readable(term):
 def test_neuron_exercise_in_a_real_terminal(term):
     """The neuron exercise at 80x24 in tmux: a wrong answer gets the bias hint, the right one is accepted."""
     session = term(str(ROOT / "lessons" / "01-introduction.md"))
-    session.wait_for("Step 1 of 27")
+    session.wait_for("Step 1 of 30")
     session.send("l")
     session.wait_for("Steps of Introduction to deep learning")
     session.send(*["Down"] * 6, "Enter")
-    screen = session.wait_for("Step 7 of 27")
+    screen = session.wait_for("Step 7 of 30")
     assert "Calculate the output of one neuron" in screen
     session.type("0.25")
     session.send("Enter")
@@ -98,6 +98,6 @@ def test_neuron_exercise_in_a_real_terminal(term):
     session.send("Escape", "q")
     session.wait_for("EXITED-0", timeout=10)
     again = term(str(ROOT / "lessons" / "01-introduction.md"))
-    screen = again.wait_for("Step 7 of 27")
+    screen = again.wait_for("Step 7 of 30")
     screen = again.wait_for("Correct")
     assert "5/4" in screen
