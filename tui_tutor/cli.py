@@ -88,6 +88,12 @@ def _lesson_paths(args: argparse.Namespace) -> list[Path]:
     return ([bundled] if bundled else []) + list(args.lessons)
 
 
+def _inside_multiplexer() -> bool:
+    """Inside tmux or screen the mouse stays off: Textual can crash on mouse reports after a
+    reattach (Textual issue 6668), and every action has a key anyway."""
+    return bool(os.environ.get("TMUX") or os.environ.get("STY"))
+
+
 def _run_app(args: argparse.Namespace, review: bool = False) -> int:
     if args.path is not None and not args.path.exists():
         print(f"tui-tutor: no such lesson file or folder: {args.path}", file=sys.stderr)
@@ -103,7 +109,7 @@ def _run_app(args: argparse.Namespace, review: bool = False) -> int:
 
     from tui_tutor.progress.paths import data_dir, learner_name
     from tui_tutor.ui.app import TutorApp, AppOptions
-    from tui_tutor.ui.terminal import AsciiDriver, FdTwoGuard, terminal_is_utf8
+    from tui_tutor.ui.terminal import AsciiDriver, FdTwoGuard, QuietDriver, terminal_is_utf8
 
     ascii_mode = args.ascii or not terminal_is_utf8()
     try:
@@ -123,6 +129,6 @@ def _run_app(args: argparse.Namespace, review: bool = False) -> int:
         train_max_seconds=args.max_train_seconds if args.max_train_seconds > 0 else None,
     )
     with FdTwoGuard(folder / "tui-tutor.log"):
-        app = TutorApp(options, driver_class=AsciiDriver if ascii_mode else None)
-        app.run(mouse=not args.no_mouse)
+        app = TutorApp(options, driver_class=AsciiDriver if ascii_mode else QuietDriver)
+        app.run(mouse=not (args.no_mouse or _inside_multiplexer()))
     return app.return_code or 0

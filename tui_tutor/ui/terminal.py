@@ -1,14 +1,23 @@
-"""Terminal facts and safety: ASCII fallback, fd 2 kept off the screen, signal handling.
+"""Terminal facts and safety: ASCII fallback, fd 2 kept off the screen, an input thread that
+sleeps while the learner reads.
 
 Textual draws on `sys.__stderr__` (file descriptor 2). TensorFlow's C++ layers write
 their chatter straight to fd 2 at any time, which would corrupt the screen. So before the
 app starts, Textual gets its own duplicate of the terminal and fd 2 is pointed at a log file.
+
+Textual's Linux driver reads keys in a thread that wakes ten times a second even when no key
+comes; on a login node shared by dozens of learners an idle tutor should wake nothing.
+`QuietDriver` waits for a key (or for the app to stop) and wakes early only while an escape
+sequence is half read.
 """
 
 from __future__ import annotations
 
 import os
+import selectors
 import sys
+import threading
+from codecs import getincrementaldecoder
 from pathlib import Path
 
 from textual.drivers.linux_driver import LinuxDriver
@@ -47,8 +56,149 @@ def to_ascii(text: str) -> str:
     return "".join(ch if ord(ch) < 128 else "?" for ch in text)
 
 
-class AsciiDriver(LinuxDriver):
-    """A Linux driver whose every write is plain ASCII, for terminals that are not UTF-8."""
+class _WakingEvent(threading.Event):
+    """The driver's exit flag, mirrored by a pipe: readable exactly while the flag is set.
+
+    Every input thread selects on the pipe too, so setting the flag wakes all of them (more
+    than one can exist: a hang-up sends SIGCONT, on which Textual starts input again). Only
+    `clear` empties the pipe, so no thread can swallow another's wake-up.
+    """
+
+    def __init__(self, read_fd: int, write_fd: int) -> None:
+        super().__init__()
+        self._read_fd, self._write_fd = read_fd, write_fd
+
+    def set(self) -> None:
+        super().set()
+        try:
+            os.write(self._write_fd, b"\0")
+        except OSError:  # full (already readable) or closed
+            pass
+
+    def clear(self) -> None:
+        try:
+            while os.read(self._read_fd, 4096):
+                pass
+        except OSError:  # empty (non-blocking) or closed
+            pass
+        super().clear()
+
+
+class _HangupSafeTerminal:
+    """The terminal as Textual's writer thread sees it; once the terminal is gone (EIO after
+    an SSH drop) output is dropped. Textual's own writer thread died on that error with a
+    traceback, after which its bounded queue could fill and block the app on its way out."""
+
+    def __init__(self, file) -> None:
+        self._file = file
+        self.gone = False
+
+    def write(self, text: str) -> int:
+        if not self.gone:
+            try:
+                return self._file.write(text)
+            except (OSError, ValueError):  # EIO / EPIPE: hung up; ValueError: closed
+                self.gone = True
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.gone:
+            try:
+                self._file.flush()
+            except (OSError, ValueError):
+                self.gone = True
+
+    def __getattr__(self, name: str):
+        return getattr(self._file, name)
+
+
+class QuietDriver(LinuxDriver):
+    """Textual's Linux driver with an input thread that sleeps until a key arrives.
+
+    Textual 8's `run_input_thread` polls `select` every 0.1 s, to notice the exit flag and to
+    time out a lone Escape. Here the exit flag wakes the thread through a pipe, and the select
+    timeout is the parser's own deadline while an escape sequence is pending, else none. At
+    the end of input (the terminal hung up) the thread ends instead of spinning, and bytes
+    that do not decode never end the app. Output to a terminal that hung up is dropped.
+    """
+
+    #: How typed bytes are decoded. Textual decodes strictly as UTF-8, so one byte that is not
+    #: UTF-8 (e with an accent on a Latin-1 terminal, Alt+key on an xterm sending 8-bit meta)
+    #: ended the app with UnicodeDecodeError; here it becomes a replacement character.
+    input_encoding = "utf-8"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._file = _HangupSafeTerminal(self._file)
+        self._wake_read, self._wake_write = os.pipe()
+        os.set_blocking(self._wake_read, False)
+        os.set_blocking(self._wake_write, False)
+        self.exit_event = _WakingEvent(self._wake_read, self._wake_write)
+
+    def run_input_thread(self) -> None:
+        from textual._time import get_time
+        from textual._xterm_parser import XTermParser
+
+        selector = selectors.DefaultSelector()
+        selector.register(self.fileno, selectors.EVENT_READ)
+        selector.register(self._wake_read, selectors.EVENT_READ)
+        parser = XTermParser(self._debug)
+        decode = getincrementaldecoder(self.input_encoding)(errors="replace").decode
+
+        def handle(events, final: bool = False) -> bool:
+            """Feed what arrived to the parser; False once input has ended."""
+            for key, _mask in events:
+                if key.fd == self._wake_read:
+                    continue  # the exit flag is set: the loop condition sees it
+                try:
+                    raw = os.read(self.fileno, 1024 * 4)
+                except OSError:  # EIO: the terminal hung up
+                    return False
+                if not raw:  # end of input
+                    return False
+                text = decode(raw, final=final)
+                if text:  # empty while a multi-byte character is incomplete; "" would mean EOF
+                    for event in parser.feed(text):
+                        self.process_message(event)
+            for event in parser.tick():
+                self.process_message(event)
+            return True
+
+        def timeout() -> float | None:
+            """None (sleep until input) unless an escape sequence waits for its next byte."""
+            deadline = getattr(parser, "_timeout_time", "gone")  # private in Textual 8
+            if deadline is None:
+                return None
+            if not isinstance(deadline, (int, float)):
+                return 0.1  # Textual changed: fall back to its own polling interval
+            return max(0.0, deadline - get_time())
+
+        try:
+            open_input = True
+            while open_input and not self.exit_event.is_set():
+                open_input = handle(selector.select(timeout()))
+            if open_input:
+                selector.unregister(self._wake_read)
+                handle(selector.select(0.1), final=True)
+        finally:
+            selector.close()
+            try:
+                for _event in parser.feed(""):
+                    pass
+            except Exception:  # noqa: BLE001 - the parser's end-of-input errors
+                pass
+
+    # The wake pipe lives as long as the driver: Textual calls `close` on suspend (Ctrl+Z)
+    # and starts input again on resume, so closing it there would break the resumed thread.
+
+
+class AsciiDriver(QuietDriver):
+    """The quiet driver, with every write plain ASCII, for terminals that are not UTF-8.
+
+    Their keys are read as Latin-1, which maps every byte to a character (what they send for
+    letters with accents, if anything, is most likely Latin-1 or a relative)."""
+
+    input_encoding = "latin-1"
 
     def write(self, data: str) -> None:
         super().write(to_ascii(data))

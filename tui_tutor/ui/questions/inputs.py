@@ -34,6 +34,8 @@ class TypedAnswer(AnswerMixin, Input):
         super().__init__(placeholder=PLACEHOLDERS.get(kind, "type your answer"), id=id,
                          classes=f"answer answer-{kind}", select_on_focus=False)
         self.kind = kind
+        # A blinking cursor redraws twice a second (~1.7 KB/s over SSH) while the learner thinks.
+        self.cursor_blink = False
 
     async def action_submit(self) -> None:
         """Enter: the panel checks (or saves) the answer; no `Input.Submitted` is posted."""
