@@ -70,10 +70,14 @@ def rss_mb() -> float:
     return float("nan")
 
 
-def run_spec(spec: TrainSpec) -> tuple[float, float, Finished]:
-    """(wall seconds of run(), seconds of fitting alone, final event)."""
+def run_spec(spec: TrainSpec, emit=None) -> tuple[float, float, Finished]:
+    """(wall seconds of run(), seconds of fitting alone, final event).
+
+    ``emit`` receives the run's events (default: dropped); ``benchmarks/training.py`` passes one
+    that posts them to an event loop's queue from the training thread, as the UI does.
+    """
     start = time.perf_counter()
-    final = TrainingRun(spec, lambda event: None).run()
+    final = TrainingRun(spec, emit or (lambda event: None)).run()
     wall = time.perf_counter() - start
     assert isinstance(final, Finished), final
     return wall, final.elapsed, final
@@ -101,8 +105,9 @@ def naive_xor(keras) -> tuple[float, float, float]:
     return time.perf_counter() - start, history["accuracy"][-1], history["loss"][-1]
 
 
-def plain_grouped(keras, spec: TrainSpec) -> float:
-    """The same steps as a TrainingRun of ``spec`` with plain fit(verbose=0), no callbacks."""
+def plain_grouped(keras, spec: TrainSpec, callbacks=None) -> float:
+    """The same steps as a TrainingRun of ``spec`` with plain fit(verbose=0), no callbacks
+    (``callbacks``: extra ones, e.g. an epoch-end timer in ``benchmarks/training.py``)."""
     import tensorflow as tf
 
     x, y = datasets.load(spec.dataset)
@@ -126,6 +131,7 @@ def plain_grouped(keras, spec: TrainSpec) -> float:
         validation_data=val_data,
         shuffle=False,
         verbose=0,
+        callbacks=list(callbacks or []),
     )
     return time.perf_counter() - start
 

@@ -119,3 +119,15 @@ def test_missing_tensorflow_is_reported_and_the_lesson_goes_on(tmp_path):
     assert "pip install" in result.stdout
     assert "SCREEN True" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+async def test_every_setting_is_shown_including_bracketed_ones(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        view = app.screen.query_one(TrainView)
+        for label in ("lr", "units", "act", "epochs", "batch", "seed"):
+            text = str(view.query_one(".train-settings").render())
+            assert f"[{label} " in text, text  # the highlighted setting, in brackets, is visible
+            await pilot.press("right")
+            await pilot.pause()

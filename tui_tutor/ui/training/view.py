@@ -2,13 +2,14 @@
 
 The view only ever sees training events (plain data posted from the worker thread); it
 never holds a Keras object, so the same view could follow a run in another process or a
-batch job. The plot is redrawn by a timer at most four times a second, and only when new
+batch job. The plot is redrawn by a timer at most twice a second, and only when new
 data arrived; the timer is paused while no run is going, so an idle view costs nothing.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -26,8 +27,9 @@ from tui_tutor.training.history import RunHistory
 from tui_tutor.ui.progress_line import ProgressLine
 from tui_tutor.ui.training.settings import SETTINGS, initial_values, overrides, show, step_value
 
-#: Redraws per second while training: 4/s costs ~12 KB/s over SSH with a plain theme.
-REDRAW_HZ = 4
+#: Redraws per second while training. Each redraw of plot, status and progress is ~2.4 KB at
+#: 80x24: 4/s measured 6-10 KB/s over a pty, 2/s 3.4-4.3 KB/s (benchmarks/training.py).
+REDRAW_HZ = 2
 PLOT_HEIGHT = 10
 
 
@@ -97,7 +99,7 @@ class TrainView(Vertical, can_focus=True):
         self.border_title = f"Training: {spec.id}"
 
     def compose(self) -> ComposeResult:
-        yield Static("", classes="train-settings")
+        yield Static("", classes="train-settings", markup=False)  # "[act relu]" is text, not markup
         yield Static("Press t to train.", classes="train-status")
         yield ProgressLine(classes="train-progress")
         yield Static("", classes="train-plot")
@@ -157,9 +159,14 @@ class TrainView(Vertical, can_focus=True):
         run = TrainingRun(self.spec, emit, overrides=overrides(self.spec, record.settings),
                           threads=self.threads, max_seconds=self.max_seconds)
         self._run = self.last_run = run
+        # The training thread holds the GIL in long stretches; a shorter switch interval lets
+        # the UI thread answer keys promptly during a run (p95 key latency ~70 -> ~45 ms).
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(0.001)
         try:
             run.run()
         finally:
+            sys.setswitchinterval(switch)
             if self._run is run:
                 self._run = None
 
