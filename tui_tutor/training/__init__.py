@@ -10,25 +10,7 @@ Importing this package does not import TensorFlow or Keras (that takes 3-6 s and
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from tui_tutor.training.events import (
-    BatchEnd,
-    EpochEnd,
-    Event,
-    Failed,
-    Finished,
-    Loaded,
-    Loading,
-    Started,
-    Stopped,
-    event_from_json,
-)
-from tui_tutor.training.history import RunHistory
-
-if TYPE_CHECKING:  # pragma: no cover
-    from tui_tutor.training.runner import TrainingRun
-    from tui_tutor.training.tfload import TrainingUnavailable
+from typing import Any
 
 __all__ = [
     "BatchEnd",
@@ -46,14 +28,17 @@ __all__ = [
     "event_from_json",
 ]
 
+_EVENTS = ("BatchEnd", "EpochEnd", "Event", "Failed", "Finished", "Loaded", "Loading", "Started", "Stopped", "event_from_json")
 _LAZY = {
+    **{name: ("tui_tutor.training.events", name) for name in _EVENTS},
+    "RunHistory": ("tui_tutor.training.history", "RunHistory"),
     "TrainingRun": ("tui_tutor.training.runner", "TrainingRun"),
     "TrainingUnavailable": ("tui_tutor.training.tfload", "TrainingUnavailable"),
 }
 
 
 def __getattr__(name: str) -> Any:
-    # numpy (datasets, runner) is imported only when these are first used.
+    # Nothing is imported until used: the lesson loader reads `training.names` at start-up.
     if name in _LAZY:
         import importlib
 
