@@ -45,10 +45,10 @@ class LessonScreen(Screen):
             saved = store.position(self.app.learner, self.lesson.id)
             if saved is not None and 0 <= saved < len(self.lesson.steps):
                 start = saved
-        await self.show_step(start)
+        await self.show_step(start, save=False)  # nothing to save yet: no write before the first frame
 
     # -- showing a step ----------------------------------------------------------
-    async def show_step(self, index: int) -> None:
+    async def show_step(self, index: int, save: bool = True) -> None:
         index = max(0, min(index, len(self.lesson.steps) - 1))
         self.index = index
         step = self.lesson.steps[index]
@@ -66,7 +66,8 @@ class LessonScreen(Screen):
         self.query_one("#step-counter", Static).update(f"Step {index + 1} of {total}")
         self.query_one("#step-progress", ProgressLine).set(index + 1, total)
         self._focus_first_interactive(body)
-        self._save_position()
+        if save:
+            self._save_position()
 
     def _focus_first_interactive(self, body: VerticalScroll) -> None:
         for widget in body.query("*"):
