@@ -13,18 +13,12 @@ from collections.abc import Callable, Sequence
 
 from plotext._figure import _figure_class as _Figure
 
+from tui_tutor.asciify import to_ascii
+
 MAX_POINTS = 200
 MIN_WIDTH, MIN_HEIGHT = 16, 5
 
 ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-
-#: Box-drawing and marker glyphs plotext may emit, mapped to ASCII for non-UTF-8 terminals.
-ASCII_TABLE = str.maketrans(
-    {
-        "─": "-", "│": "|", "┌": "+", "┐": "+", "└": "+", "┘": "+", "┼": "+",
-        "┬": "+", "┴": "+", "├": "+", "┤": "+", "•": "*", "●": "@",
-    }
-)
 
 ASCII_MARKERS = ("*", "+", "o", "x", "#")
 COLORS = ("blue+", "green+", "magenta+", "cyan+", "yellow+")
@@ -126,6 +120,5 @@ def render_function_plot(
     if not color:
         text = ANSI_RE.sub("", text)
     if ascii:
-        text = text.translate(ASCII_TABLE)
-        text = "".join(c if ord(c) < 128 else "?" for c in text)
+        text = to_ascii(ANSI_RE.sub("", text))
     return "\n".join(line.rstrip() for line in text.splitlines())

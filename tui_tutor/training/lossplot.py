@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from plotext._figure import _figure_class as _Figure
 
-from tui_tutor.neural.plots import ANSI_RE, ASCII_TABLE, fmt_tick
+from tui_tutor.asciify import to_ascii
+from tui_tutor.neural.plots import ANSI_RE, fmt_tick
 
 #: Long runs are thinned to this many points per curve: plotext's build cost grows with points.
 MAX_POINTS = 160
@@ -78,6 +79,5 @@ def render_loss_plot(curves: list[Curve], width: int, height: int, *, ascii: boo
     if not color:
         text = ANSI_RE.sub("", text)
     if ascii:
-        text = ANSI_RE.sub("", text).translate(ASCII_TABLE)
-        text = "".join(c if ord(c) < 128 else "?" for c in text)
+        text = to_ascii(ANSI_RE.sub("", text))
     return "\n".join(line.rstrip() for line in text.splitlines())

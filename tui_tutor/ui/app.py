@@ -83,6 +83,15 @@ class TutorApp(App[int]):
 
         self.push_screen(ReviewScreen())
 
+    def back_to_picker(self, screen) -> None:
+        """Leave `screen` for the lesson picker, building the picker if the app started elsewhere."""
+        from tui_tutor.ui.screens.picker import PickerScreen
+
+        if any(isinstance(s, PickerScreen) for s in self.screen_stack):
+            screen.dismiss()
+        else:  # opened straight on a lesson or the review: the picker is built now
+            self.switch_screen(PickerScreen())
+
     def show_picker(self) -> None:
         from tui_tutor.ui.screens.picker import PickerScreen
 

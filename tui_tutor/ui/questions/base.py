@@ -83,7 +83,7 @@ class LinesWidget(AnswerMixin, Widget):
         width = self.content_size.width or 76
         lines = self.lines(width)
         if self.plain:  # to_ascii maps one character to one, so style spans stay in place
-            from tui_tutor.ui.terminal import to_ascii
+            from tui_tutor.asciify import to_ascii
 
             lines = [Content(to_ascii(line.plain), list(line.spans)) for line in lines]
         return Content("\n").join(lines)

@@ -360,7 +360,7 @@ class QuestionPanel(Vertical):
 
     def _content(self, text: str, plain: bool) -> Content:
         if plain:
-            from tui_tutor.ui.terminal import to_ascii
+            from tui_tutor.asciify import to_ascii
 
             text = to_ascii(text)
         return Content(text)

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Input, Static
 
 from tui_tutor.lesson.model import Lesson
 from tui_tutor.ui.progress_line import ProgressLine
@@ -71,12 +71,8 @@ class LessonScreen(Screen):
 
     def _focus_first_interactive(self, body: VerticalScroll) -> None:
         for widget in body.query("*"):
-            if widget.focusable and widget is not body and not isinstance(widget, VerticalScroll):
-                # Leave text fields unfocused so letter keys (n, p, ...) keep working.
-                from textual.widgets import Input
-
-                if isinstance(widget, Input):
-                    continue
+            # Leave text fields unfocused so letter keys (n, p, ...) keep working.
+            if widget.focusable and not isinstance(widget, (VerticalScroll, Input)):
                 widget.focus()
                 return
         body.focus()
@@ -128,9 +124,4 @@ class LessonScreen(Screen):
             self.app.run_values[message.view.spec.id] = values
 
     def action_leave(self) -> None:
-        from tui_tutor.ui.screens.picker import PickerScreen
-
-        if any(isinstance(screen, PickerScreen) for screen in self.app.screen_stack):
-            self.dismiss()
-        else:  # opened straight from the command line: the picker is built now
-            self.app.switch_screen(PickerScreen())
+        self.app.back_to_picker(self)

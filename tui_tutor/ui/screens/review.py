@@ -63,12 +63,7 @@ class ReviewScreen(Screen):
         self.action_drill()
 
     def action_leave(self) -> None:
-        from tui_tutor.ui.screens.picker import PickerScreen
-
-        if any(isinstance(screen, PickerScreen) for screen in self.app.screen_stack):
-            self.dismiss()
-        else:
-            self.app.switch_screen(PickerScreen())
+        self.app.back_to_picker(self)
 
 
 class DrillScreen(Screen):
