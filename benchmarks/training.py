@@ -113,7 +113,7 @@ def _kill_children() -> None:
         _children.pop(pid, None)
 
 
-def _on_signal(signum, frame):  # noqa: ARG001
+def _on_signal(signum, frame):
     raise SystemExit(128 + signum)  # unwinds through finally blocks; atexit kills the children
 
 
@@ -121,7 +121,7 @@ def _on_signal(signum, frame):  # noqa: ARG001
 def phase(name: str, seconds: float):
     """Raise PhaseError if the block takes longer than `seconds` (SIGALRM; main thread only)."""
 
-    def expire(signum, frame):  # noqa: ARG001
+    def expire(signum, frame):
         raise PhaseTimeout(f"phase '{name}' timed out after {seconds:.0f} s")
 
     old = signal.signal(signal.SIGALRM, expire)

@@ -30,10 +30,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tui_tutor.lesson.model import LayerSpec, TrainSpec  # noqa: E402
-from tui_tutor.training import datasets, tfload  # noqa: E402
-from tui_tutor.training.events import Finished  # noqa: E402
-from tui_tutor.training.runner import TrainingRun, plan_epochs  # noqa: E402
+from tui_tutor.lesson.model import LayerSpec, TrainSpec
+from tui_tutor.training import datasets, tfload
+from tui_tutor.training.events import Finished
+from tui_tutor.training.runner import TrainingRun, plan_epochs
 
 XOR = TrainSpec(
     id="xor",

@@ -191,7 +191,7 @@ class SshServer:
         if self._own_dir:
             shutil.rmtree(self.dir, ignore_errors=True)
 
-    def __enter__(self) -> "SshServer":
+    def __enter__(self) -> SshServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -376,7 +376,7 @@ class PtyApp:
         except OSError:
             pass
 
-    def __enter__(self) -> "PtyApp":
+    def __enter__(self) -> PtyApp:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -21,9 +21,9 @@ import sys
 from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 
@@ -78,7 +78,7 @@ def _keys(rendered: Question) -> dict:
     return {}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _variants(index: int) -> tuple[Variant, ...]:
     """DRAWS variants of PARAMETERISED[index], drawn as the tutor does (cached for all tests)."""
     lesson, q = PARAMETERISED[index]

@@ -26,7 +26,8 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from tui_tutor.grading.expr import Expr, ExprError, Num, Unary, format_number, parse
 from tui_tutor.grading.result import PartResult, Result, invalid, status_for

@@ -24,7 +24,8 @@ from __future__ import annotations
 import math
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Callable, Mapping, Union
+from typing import Union
+from collections.abc import Callable, Mapping
 
 MAX_LENGTH = 500
 MAX_DEPTH = 50
@@ -62,7 +63,7 @@ _OPERATORS = ("**", "<=", ">=", "==", "!=", "+", "-", "*", "/", "^", "<", ">", "
 
 
 class _Tok:
-    __slots__ = ("kind", "text", "pos", "value")
+    __slots__ = ("kind", "pos", "text", "value")
 
     def __init__(self, kind: str, text: str, pos: int, value: float = 0.0):
         self.kind, self.text, self.pos, self.value = kind, text, pos, value  # kind: num name op end
@@ -165,7 +166,7 @@ class _Reader:
                             + repr(tok.text) + "{where}"), None if tok.kind == "end" else tok.pos)
         self.take()
 
-    def parse(self) -> "Node":
+    def parse(self) -> Node:
         if self.peek().kind == "end":
             raise self.fail("there is nothing to read", None)
         node = self.expression(0)
@@ -188,7 +189,7 @@ class _Reader:
     _INFIX = {"or": 10, "and": 20, "<": 40, "<=": 40, ">": 40, ">=": 40, "==": 40, "!=": 40,
               "+": 50, "-": 50, "*": 60, "/": 60, "^": 80, "**": 80}
 
-    def expression(self, rbp: int) -> "Node":
+    def expression(self, rbp: int) -> Node:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise self.fail(f"the expression is nested too deeply (more than {MAX_DEPTH} levels)", None)
@@ -210,7 +211,7 @@ class _Reader:
         self.depth -= 1
         return left
 
-    def prefix(self) -> "Node":
+    def prefix(self) -> Node:
         tok = self.take()
         if tok.kind == "num":
             return Num(tok.value)
@@ -235,7 +236,7 @@ class _Reader:
             raise self.fail("the expression ends too early", None)
         raise self.fail(f"unexpected {tok.text!r}{{where}}", tok.pos)
 
-    def call(self, name: _Tok) -> "Node":
+    def call(self, name: _Tok) -> Node:
         spec = FUNCTIONS.get(name.text)
         if spec is None:
             raise self.fail(f"unknown function `{_show(name.text)}`{{where}}", name.pos)
@@ -275,21 +276,21 @@ class Name:
 class Unary:
     __slots__ = ("op", "operand")
 
-    def __init__(self, op: str, operand: "Node"):
+    def __init__(self, op: str, operand: Node):
         self.op, self.operand = op, operand
 
 
 class Binary:
-    __slots__ = ("op", "left", "right")
+    __slots__ = ("left", "op", "right")
 
-    def __init__(self, op: str, left: "Node", right: "Node"):
+    def __init__(self, op: str, left: Node, right: Node):
         self.op, self.left, self.right = op, left, right
 
 
 class Call:
-    __slots__ = ("func", "args")
+    __slots__ = ("args", "func")
 
-    def __init__(self, func: str, args: tuple["Node", ...]):
+    def __init__(self, func: str, args: tuple[Node, ...]):
         self.func, self.args = func, args
 
 
@@ -493,7 +494,7 @@ def _free_names(node: Node, out: set[str]) -> None:
 class Expr:
     """A parsed expression: parse once, evaluate many times with different names."""
 
-    __slots__ = ("text", "tree", "names", "_fn")
+    __slots__ = ("_fn", "names", "text", "tree")
 
     def __init__(self, text: str, tree: Node):
         self.text = text

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import lru_cache
-from typing import Mapping
+from collections.abc import Mapping
 
 from tui_tutor.grading.checkers import blank_cells, cell_key
 from tui_tutor.grading.expr import CONSTANTS, KEYWORDS, Expr, ExprError, format_number, parse

@@ -23,7 +23,7 @@ class Node:
     title: str
     line: int
     #: Content in order: plain text lines as (line_number, text) runs, or child Nodes.
-    children: list["Node | TextRun"] = field(default_factory=list)
+    children: list[Node | TextRun] = field(default_factory=list)
     end_line: int = 0
 
 
@@ -43,7 +43,7 @@ class TextRun:
 class ParsedFile:
     front_matter: str
     front_matter_line: int
-    body: list["Node | TextRun"]
+    body: list[Node | TextRun]
     errors: list[tuple[int, str]]
 
 

@@ -27,7 +27,7 @@ class Catalog:
     errors: list[LessonError] = field(default_factory=list)
 
     @classmethod
-    def from_paths(cls, paths: list[Path]) -> "Catalog":
+    def from_paths(cls, paths: list[Path]) -> Catalog:
         catalog = cls()
         seen: set[str] = set()
         for path in discover(paths):

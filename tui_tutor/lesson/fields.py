@@ -7,7 +7,8 @@ its own line, and all problems of a file are reported in one pass.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from tui_tutor.lesson.yamldoc import YamlDoc
 
@@ -42,7 +43,7 @@ class Fields:
         self.used.add(key)
         return self.data.get(key, default)
 
-    def sub(self, key: str | int, data: Any, what: str) -> "Fields":
+    def sub(self, key: str | int, data: Any, what: str) -> Fields:
         return Fields(self.doc, (*self.path, key), data, what, self.errors)
 
     def check_unknown(self, known: set[str] | tuple[str, ...]) -> None:
@@ -144,7 +145,7 @@ class Fields:
         self.error(f"`{key}` in {self.what} must be a mapping, got {_kind(value)}", key)
         return {}
 
-    def each(self, key: str, read: Callable[["Fields", int], Any], what: str, required: bool = False) -> list[Any]:
+    def each(self, key: str, read: Callable[[Fields, int], Any], what: str, required: bool = False) -> list[Any]:
         """Read a list of mappings, each through `read`; skips items that are not mappings."""
         out = []
         for index, item in enumerate(self.items(key, required)):

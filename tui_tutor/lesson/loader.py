@@ -29,7 +29,7 @@ from tui_tutor.lesson.model import (
     Step,
     TrainSpec,
 )
-from tui_tutor.lesson.yamldoc import YamlDoc, YamlProblem, load_yaml
+from tui_tutor.lesson.yamldoc import YamlProblem, load_yaml
 from tui_tutor.training.names import ACTIVATIONS, DATASET_NAMES as DATASETS, LOSSES, OPTIMIZERS
 
 CONTENT_BLOCKS = frozenset(

@@ -145,7 +145,7 @@ class Block:
 
     kind: str
     title: str
-    children: tuple["Item", ...]
+    children: tuple[Item, ...]
     line: int
 
     @property

@@ -13,7 +13,8 @@ import sys
 import unicodedata
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable, TextIO
+from typing import Any, TextIO
+from collections.abc import Iterable
 
 from tui_tutor.progress.paths import db_path
 from tui_tutor.progress.store import ProgressStore, StoreError

@@ -303,7 +303,7 @@ class ProgressStore:
     # ---- opening
 
     @classmethod
-    def open(cls, path: str | Path, *, journal: str | None = None) -> "ProgressStore":
+    def open(cls, path: str | Path, *, journal: str | None = None) -> ProgressStore:
         """Open (creating or migrating) the progress file at `path`.
 
         Never raises for a damaged file: it is moved to `<name>.corrupt-YYYYmmdd-HHMMSS`
@@ -434,7 +434,7 @@ class ProgressStore:
     def close(self) -> None:
         self._conn.close()
 
-    def __enter__(self) -> "ProgressStore":
+    def __enter__(self) -> ProgressStore:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -16,7 +16,7 @@ Arrays are float32, ready for Keras.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

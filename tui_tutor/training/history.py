@@ -8,7 +8,8 @@ the logged epochs may be 5, 10, 15, ...
 from __future__ import annotations
 
 import math
-from typing import Iterable, Literal
+from typing import Literal
+from collections.abc import Iterable
 
 from tui_tutor.training.events import EpochEnd, Failed, Finished, Started, Stopped
 
@@ -26,7 +27,7 @@ RUN_VALUE_NAMES: dict[str, str] = {
 }
 
 
-def run_values(history: "RunHistory") -> dict[str, float]:
+def run_values(history: RunHistory) -> dict[str, float]:
     """The RUN_VALUE_NAMES this run can give (a run without validation has no val_ values)."""
     out: dict[str, float] = {}
     if not history:
@@ -86,14 +87,14 @@ class RunHistory:
         self.metrics = {}
 
     @classmethod
-    def from_events(cls, events: Iterable[object]) -> "RunHistory":
+    def from_events(cls, events: Iterable[object]) -> RunHistory:
         history = cls()
         for event in events:
             history.observe(event)
         return history
 
     @classmethod
-    def from_dict(cls, data: dict[str, list[float]]) -> "RunHistory":
+    def from_dict(cls, data: dict[str, list[float]]) -> RunHistory:
         """From ``Finished.history`` and friends (``"epoch"`` plus one list per metric)."""
         history = cls()
         metrics = {k: [float(v) for v in vals] for k, vals in data.items() if k != "epoch"}

@@ -25,7 +25,8 @@ import threading
 import time
 import uuid
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from tui_tutor.lesson.model import LayerSpec, TrainSpec
 from tui_tutor.training import datasets, tfload
@@ -234,12 +235,12 @@ class TrainingRun:
         self._started = True
         try:
             self.result = self._run()
-        except Exception as exc:  # noqa: BLE001 - the learner gets one plain line, the log the traceback
+        except Exception as exc:
             log.warning("training run %s failed", self.run_id, exc_info=True)
             self.result = Failed(self.run_id, "error", _one_line(exc), self.history.to_dict())
         try:
             self.emit(self.result)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.warning("emit failed for the final event of %s", self.run_id, exc_info=True)
         return self.result
 
@@ -361,7 +362,7 @@ class TrainingRun:
             weights.append({"kernel": np.asarray(kernel).tolist(), "bias": np.asarray(bias).tolist()})
         return Finished(self.run_id, history, weights, elapsed)
 
-    def _diverged_message(self, spec: TrainSpec, callback: "_EventCallback") -> str:
+    def _diverged_message(self, spec: TrainSpec, callback: _EventCallback) -> str:
         lr = float(spec.learning_rate)
         what = "NaN (not a number)" if math.isnan(callback.bad_loss) else "infinite"
         if lr > float(self.spec.learning_rate) and math.isfinite(float(self.spec.learning_rate)):

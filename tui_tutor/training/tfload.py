@@ -27,7 +27,7 @@ import sys
 import threading
 import time
 from types import ModuleType
-from typing import Iterator
+from collections.abc import Iterator
 
 LOGGER_NAME = "tui_tutor.training.tf"
 #: Python loggers of the libraries that are routed to ``LOGGER_NAME``.
@@ -40,7 +40,7 @@ log.addHandler(logging.NullHandler())
 
 _lock = threading.Lock()
 _keras: ModuleType | None = None
-_failure: "TrainingUnavailable | None" = None
+_failure: TrainingUnavailable | None = None
 _import_seconds: float = 0.0
 _threads_set: int | None = None
 

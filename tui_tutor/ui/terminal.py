@@ -194,7 +194,7 @@ class FdTwoGuard:
         self._saved: int | None = None
         self._old_stderr = sys.__stderr__
 
-    def __enter__(self) -> "FdTwoGuard":
+    def __enter__(self) -> FdTwoGuard:
         if not (sys.__stderr__ and os.isatty(2)):
             return self
         self.log_path.parent.mkdir(parents=True, exist_ok=True)

@@ -112,23 +112,23 @@ class QuestionPanel(Vertical):
     class Answered(Message):
         """An answer was checked and recorded (never sent for unreadable answers)."""
 
-        def __init__(self, panel: "QuestionPanel", session: QuestionSession, result: Result) -> None:
+        def __init__(self, panel: QuestionPanel, session: QuestionSession, result: Result) -> None:
             super().__init__()
             self.panel, self.session, self.result = panel, session, result
 
         @property
-        def control(self) -> "QuestionPanel":
+        def control(self) -> QuestionPanel:
             return self.panel
 
     class Changed(Message):
         """Hints, reveal or variant changed (the score may have changed): `what` says which."""
 
-        def __init__(self, panel: "QuestionPanel", session: QuestionSession, what: str) -> None:
+        def __init__(self, panel: QuestionPanel, session: QuestionSession, what: str) -> None:
             super().__init__()
             self.panel, self.session, self.what = panel, session, what
 
         @property
-        def control(self) -> "QuestionPanel":
+        def control(self) -> QuestionPanel:
             return self.panel
 
     def __init__(self, session: QuestionSession, *, id: str | None = None, classes: str = "") -> None:

@@ -78,7 +78,7 @@ class TrainView(Vertical, can_focus=True):
     class RunEnded(Message):
         """A run finished, stopped or failed: lets the lesson grade questions about it."""
 
-        def __init__(self, view: "TrainView", record: RunRecord) -> None:
+        def __init__(self, view: TrainView, record: RunRecord) -> None:
             super().__init__()
             self.view, self.record = view, record
 
@@ -190,7 +190,7 @@ class TrainView(Vertical, can_focus=True):
         self._show_runs()
 
     # -- events from the worker --------------------------------------------------------
-    def on_train_view_train_event(self, message: "TrainView.TrainEvent") -> None:
+    def on_train_view_train_event(self, message: TrainView.TrainEvent) -> None:
         message.stop()
         event = message.event
         record = self.runs[-1] if self.runs else None
