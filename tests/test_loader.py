@@ -126,3 +126,50 @@ def test_broken_fixture_reports_each_error():
     result = load_lesson(path)
     assert len(result.errors) >= 5
     assert all(str(e).startswith(f"{path}:") for e in result.errors)
+
+
+# -- issue 13: bounded, never raising ----------------------------------------------------
+
+QUESTION = "---\ntitle: T\n---\n\n## S\n\n::: question\n{body}\n:::\n"
+
+
+def test_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "bom.md"
+    path.write_bytes("\ufeff---\ntitle: T\n---\n\n## S\n\nText.\n".encode())
+    result = load_lesson(path)
+    assert result.errors == [] and result.lesson.title == "T"
+
+
+def test_yaml_constructor_errors_are_messages_at_their_line():
+    errors = _errors("---\ntitle: T\nminutes: !!float x\n---\n\n## S\n\nt\n")
+    assert errors == ["lesson.md:3: bad YAML: `float` value `x` cannot be read (ValueError)"]
+    assert _errors("---\ntitle: T\nminutes: " + "9" * 4400 + "\n---\n\n## S\n\nt\n")[0].startswith("lesson.md:3: bad YAML")
+
+
+def test_aliases_are_refused_before_they_expand():
+    bomb = "a: &a [x, x]\nb: &b [*a, *a]\nid: *b\nkind: reflect"
+    assert _errors(QUESTION.format(body=bomb)) == [
+        "lesson.md:8: bad YAML: anchors and aliases (`&name`, `*name`) are not allowed in lessons"]
+
+
+def test_numbers_must_be_finite_and_bounded():
+    assert "is too large" in _errors(QUESTION.format(body="id: q\nkind: numeric\nanswer: 1\nrtol: 1" + "0" * 400))[0]
+    assert "not finite" in _errors(QUESTION.format(body="id: q\nkind: numeric\nanswer: .inf"))[0]
+    assert "from 1 to 100" in _errors("---\ntitle: T\nmastery: 1000\n---\n\n## S\n\nt\n")[0]
+
+
+def test_nesting_and_line_limits():
+    deep = "---\ntitle: T\n---\n\n## S\n\n" + "::: note\n" * 500 + "x\n" + ":::\n" * 500
+    assert _errors(deep) == ["lesson.md:17: blocks are nested more than 10 levels deep"]
+    long = "---\ntitle: T\n---\n\n## S\n\n" + "x" * 10_001 + "\n"
+    assert _errors(long) == ["lesson.md:7: the line is longer than 10,000 characters"]
+
+
+def test_messages_are_one_line_and_ids_match_whole():
+    errors = _errors(QUESTION.format(body='id: "abc\\n"\nkind: reflect'))
+    assert errors == ["lesson.md:8: question id `abc ` may hold only letters, digits, `-`, `_` and `.`"]
+
+
+def test_backtracking_pattern_is_allowed_and_back_references_are_not():
+    assert _errors(QUESTION.format(body="id: q\nkind: text\npattern: '(a|a)*b'")) == []
+    assert "back-references" in _errors(QUESTION.format(body="id: q\nkind: text\npattern: '(a)\\1'"))[0]

@@ -543,7 +543,10 @@ def evaluate(text_or_expr: str | Expr | int | float, names: Env | None = None) -
     if isinstance(text_or_expr, Expr):
         return text_or_expr.evaluate(names)
     if isinstance(text_or_expr, (int, float)) and not isinstance(text_or_expr, bool):
-        return _finite(float(text_or_expr))
+        try:
+            return _finite(float(text_or_expr))
+        except OverflowError:  # an int past float's range
+            raise _err("the number is too large", "too-large") from None
     return parse(text_or_expr).evaluate(names)
 
 
@@ -559,7 +562,10 @@ def format_number(x: float, digits: int = 3) -> str:
     Numbers with at most 6 significant digits (after removing float noise) are shown in
     full; longer ones are rounded to `digits` significant digits.
     """
-    x = float(x)
+    try:
+        x = float(x)
+    except OverflowError:  # an int past float's range: its digits would be no use to a learner
+        return "a very large number"
     if not math.isfinite(x):
         return str(x)
     if x == 0:

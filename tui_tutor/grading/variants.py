@@ -19,12 +19,12 @@ from functools import lru_cache
 from collections.abc import Mapping
 
 from tui_tutor.grading.checkers import blank_cells, cell_key
-from tui_tutor.grading.expr import CONSTANTS, KEYWORDS, Expr, ExprError, format_number, parse
+from tui_tutor.grading.expr import CONSTANTS, KEYWORDS, MAX_MAGNITUDE, Expr, ExprError, format_number, parse
 from tui_tutor.lesson.model import Cell, Param, Question
+from tui_tutor.lesson.names import RUN_VALUE_NAMES
 
 MAX_TRIES = 200
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_NESTED_REPEAT = re.compile(r"\((?:[^()\\]|\\.)*[+*](?:[^()\\]|\\.)*\)(?:[+*]|\{\d*,)")
 
 
 class VariantError(ValueError):
@@ -126,21 +126,37 @@ def _decimals(x: float) -> int:
     return min(15, max(0, -exponent)) if isinstance(exponent, int) else 0
 
 
+def _as_float(value: float, what: str) -> float:
+    """A finite float, or VariantError (a huge int would raise OverflowError in float())."""
+    try:
+        number = float(value)
+    except (OverflowError, TypeError, ValueError):
+        number = math.inf
+    if not math.isfinite(number) or abs(number) > MAX_MAGNITUDE:
+        raise VariantError(f"{what} is not a usable number")
+    return number
+
+
 def _sample(p: Param, rng: random.Random) -> float:
     """One value: from `choose`, or `low + k*step` rounded to the step's decimals."""
     if p.choose:
-        return float(rng.choice(p.choose))
-    low, high = float(p.low if p.low is not None else 0), float(p.high if p.high is not None else 0)
-    step = float(p.step) if p.step else 1.0
-    if not (math.isfinite(low) and math.isfinite(high) and step > 0) or high < low:
+        return _as_float(rng.choice(p.choose), f"a `choose` value of parameter `{p.name}`")
+    low = _as_float(p.low if p.low is not None else 0, f"the low end of parameter `{p.name}`")
+    high = _as_float(p.high if p.high is not None else 0, f"the high end of parameter `{p.name}`")
+    step = _as_float(p.step, f"the step of parameter `{p.name}`") if p.step else 1.0
+    if step <= 0 or high < low:
         raise VariantError(f"parameter `{p.name}` has an unusable range")
-    k = int(math.floor((high - low) / step + 1e-9))
-    value = low + rng.randint(0, min(k, 10**9)) * step
+    steps = (high - low) / step + 1e-9  # may be inf for a tiny step: capped below
+    k = math.floor(min(steps, 1e9)) if math.isfinite(steps) else 10**9
+    value = low + rng.randint(0, k) * step
+    if not math.isfinite(value):
+        raise VariantError(f"parameter `{p.name}` has an unusable range")
     return round(value, max(_decimals(low), _decimals(step))) + 0.0
 
 
 def _params(plan: _Plan, rng: random.Random, first: Mapping[str, float]) -> dict[str, float]:
-    return {p.name: float(first[p.name]) if p.name in first else _sample(p, rng) for p in plan.params}
+    return {p.name: _as_float(first[p.name], f"`first.{p.name}`") if p.name in first else _sample(p, rng)
+            for p in plan.params}
 
 
 def _complete(plan: _Plan, values: dict[str, float]) -> bool:
@@ -200,9 +216,9 @@ def _render_cell(cell: Cell, values: Mapping[str, float], shown: Mapping[str, fl
     return replace(cell, value=fill(cell.value, shown), answer=fill(key, values) if isinstance(key, str) else key)
 
 
-def _shown_values(question: Question, values: Mapping[str, float]) -> dict:
+def _shown_values(question: Question, values: Mapping[str, float]) -> dict[str, float | str]:
     """What placeholders show: numbers, or the word a labelled parameter stands for."""
-    shown: dict = dict(values)
+    shown: dict[str, float | str] = dict(values)
     for p in question.params:
         if p.labels and p.name in values:
             index = int(values[p.name])
@@ -217,7 +233,10 @@ def render(question: Question, values: Mapping[str, float]) -> Question:
         return question
     v = dict(values)
     shown = _shown_values(question, values)
-    f = lambda text: fill(text, shown)  # noqa: E731
+
+    def f(text: str) -> str:
+        return fill(text, shown)
+
     answer = question.answer
     if question.kind == "numeric" and answer is not None:
         try:
@@ -226,7 +245,7 @@ def render(question: Question, values: Mapping[str, float]) -> Question:
             raise VariantError(f"the answer `{question.answer}`: {exc.detail}") from None
     try:
         rows = tuple(tuple(_render_cell(c, v, shown) for c in row) for row in question.rows)
-    except Exception as exc:  # checkers' lesson problem: a cell formula fails
+    except Exception as exc:  # noqa: BLE001 - the checkers' lesson problem: a cell formula fails
         raise VariantError(str(exc)) from None
     return replace(
         question,
@@ -279,8 +298,6 @@ def _check_names(q: Question, rep: _Report) -> dict[str, Expr]:
     derived = [n for n, _ in q.derived]
     known = set(params) | set(derived)
     if q.run:
-        from tui_tutor.training.history import RUN_VALUE_NAMES
-
         known |= set(RUN_VALUE_NAMES)
     line = q.line
     for p in q.params:
@@ -326,8 +343,6 @@ def _check_names(q: Question, rep: _Report) -> dict[str, Expr]:
         _, cycle = _derived_order(q.derived, known)
         if cycle:
             rep.add(line, cycle)
-    if q.kind == "text" and q.pattern and _NESTED_REPEAT.search(q.pattern):
-        rep.add(line, "the pattern repeats a group that itself repeats (like `(a+)+`), which can make matching very slow")
     return parsed
 
 
@@ -342,26 +357,25 @@ def _check_values(q: Question, values: dict[str, float], rep: _Report) -> bool:
     keys: dict[tuple[int, int] | None, float] = {}
     if q.kind == "numeric":
         try:
-            key = parse(str(q.answer)).evaluate(values) if isinstance(q.answer, str) else float(q.answer or 0)
-            keys[None] = key
+            keys[None] = parse(str(q.answer)).evaluate(values) if isinstance(q.answer, str) else float(q.answer or 0)
         except ExprError as exc:
             ok = False
             rep.add(q.line, f"the answer {_failure(exc)}{when()}", key="answer")
     for r, c, cell in blank_cells(q):
         try:
             key = cell_key(cell, values)
-        except Exception as exc:  # the checkers' lesson problem
+        except Exception as exc:  # noqa: BLE001 - the checkers' lesson problem
             ok = False
             rep.add(q.line, f"the answer of cell [{r}, {c}] cannot be computed{when()}: {exc}", key=f"cell{r},{c}")
             continue
         if not isinstance(key, str):
             keys[(r, c)] = key
     for fb in q.feedback:
-        cell = tuple(fb.cell) if fb.cell is not None else None
-        if cell not in keys:
+        at = (fb.cell[0], fb.cell[1]) if fb.cell is not None else None
+        if at not in keys:
             continue
         try:
-            parse(fb.when).evaluate({**values, "answer": keys[cell]})
+            parse(fb.when).evaluate({**values, "answer": keys[at]})
         except ExprError as exc:
             ok = False
             rep.add(fb.line or q.line, f"the feedback condition `{fb.when}` {_failure(exc)}{when()}", key=f"fb{fb.when}")
@@ -377,13 +391,15 @@ def validate_question(question: Question, draws: int = 300) -> list[tuple[int, s
     if not q.params:
         sample = {}
         if q.run:  # a question about the learner's run: check it against a typical run
-            from tui_tutor.training.history import RUN_VALUE_NAMES
-
             sample = {name: 0.25 for name in RUN_VALUE_NAMES} | {"epochs_run": 100.0, "best_val_epoch": 40.0, "best_loss_epoch": 100.0}
         _check_values(q, sample, rep)
         return rep.problems
     plan = _plan(q)
-    first = {k: float(v) for k, v in q.first}
+    try:
+        first = {k: _as_float(v, f"`first.{k}`") for k, v in q.first}
+    except VariantError as exc:
+        rep.add(q.line, str(exc))
+        return rep.problems
     satisfied, rendered = 0, False
     for i in range(draws):
         rng = random.Random(i)

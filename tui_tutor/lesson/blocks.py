@@ -9,8 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from tui_tutor.lesson.limits import MAX_BLOCK_DEPTH
+
 #: `::: challenge Title`, `::::{challenge} Title`, `::: {.challenge}`, `:::::note`
-_OPEN = re.compile(r"^(?P<fence>:{3,})\s*(?:\{\s*\.?(?P<braced>[A-Za-z][\w-]*)\s*\}|(?P<bare>[A-Za-z][\w-]*))\s*(?P<title>.*?)\s*$")
+#: (The title is stripped in Python: a lazy `.*?` before `\s*$` is quadratic on a line of spaces.)
+_OPEN = re.compile(r"^(?P<fence>:{3,})\s*(?:\{\s*\.?(?P<braced>[A-Za-z][\w-]*)\s*\}|(?P<bare>[A-Za-z][\w-]*))(?P<title>.*)$")
 _CLOSE = re.compile(r"^:{3,}\s*$")
 _CODE_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 
@@ -64,6 +67,7 @@ def parse_blocks(text: str) -> ParsedFile:
     root = Node(kind="", title="", line=0)
     stack: list[Node] = [root]
     code_fence: str | None = None
+    too_deep = 0  # blocks opened past MAX_BLOCK_DEPTH: reported once, their fences only counted
 
     def add_text(number: int, line: str) -> None:
         children = stack[-1].children
@@ -85,15 +89,22 @@ def parse_blocks(text: str) -> ParsedFile:
             add_text(number, line)
             continue
         if _CLOSE.match(line):
-            if len(stack) == 1:
+            if too_deep:
+                too_deep -= 1
+            elif len(stack) == 1:
                 errors.append((number, "closing `:::` without an open block"))
             else:
                 stack.pop().end_line = number
             continue
         opened = _OPEN.match(line)
         if opened:
+            if len(stack) > MAX_BLOCK_DEPTH:
+                if not too_deep:
+                    errors.append((number, f"blocks are nested more than {MAX_BLOCK_DEPTH} levels deep"))
+                too_deep += 1
+                continue
             kind = (opened.group("braced") or opened.group("bare")).lower()
-            node = Node(kind=kind, title=opened.group("title"), line=number)
+            node = Node(kind=kind, title=opened.group("title").strip(), line=number)
             stack[-1].children.append(node)
             stack.append(node)
             continue
@@ -101,6 +112,8 @@ def parse_blocks(text: str) -> ParsedFile:
 
     if code_fence is not None:
         errors.append((len(lines), f"code block opened with {code_fence} is never closed"))
+    if too_deep:
+        errors.append((len(lines), f"{too_deep} block(s) nested too deeply are never closed"))
     for node in stack[1:]:
         errors.append((node.line, f"`{node.kind}` block is never closed (add a line of `:::`)"))
     return ParsedFile(front_matter=front, front_matter_line=front_line, body=root.children, errors=errors)

@@ -19,12 +19,26 @@ def bundled_lessons_dir() -> Path | None:
     return here if here.is_dir() else None
 
 
+@dataclass(frozen=True)
+class BrokenLesson:
+    """A lesson file with problems: listed (greyed) in the picker with its first problem, never opened."""
+
+    path: Path
+    title: str
+    first_error: LessonError
+    count: int
+
+
 @dataclass
 class Catalog:
-    """Lessons that loaded, sorted for the picker, and the problems of those that did not load cleanly."""
+    """Lessons that loaded cleanly, sorted for the picker; the files that did not, and all their problems.
+
+    One bad file never stops the tutor: it becomes a `BrokenLesson` and the others open.
+    """
 
     lessons: list[Lesson] = field(default_factory=list)
     errors: list[LessonError] = field(default_factory=list)
+    broken: list[BrokenLesson] = field(default_factory=list)
 
     @classmethod
     def from_paths(cls, paths: list[Path]) -> Catalog:
@@ -34,6 +48,10 @@ class Catalog:
             result = load_lesson(path)
             catalog.errors.extend(result.errors)
             lesson = result.lesson
+            if result.errors:
+                title = lesson.title if lesson is not None else path.stem
+                catalog.broken.append(BrokenLesson(path, title, result.errors[0], len(result.errors)))
+                continue
             if lesson is None or not lesson.steps or lesson.id in seen:
                 continue
             seen.add(lesson.id)

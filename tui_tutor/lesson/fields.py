@@ -7,9 +7,10 @@ its own line, and all problems of a file are reported in one pass.
 from __future__ import annotations
 
 import math
-from typing import Any
 from collections.abc import Callable
+from typing import Any
 
+from tui_tutor.lesson.limits import MAX_NUMBER
 from tui_tutor.lesson.yamldoc import YamlDoc
 
 _MISSING = object()
@@ -18,7 +19,7 @@ _MISSING = object()
 class Fields:
     """One YAML mapping being read; remembers which keys were used to flag unknown ones."""
 
-    def __init__(self, doc: YamlDoc, path: tuple, data: Any, what: str, errors: list[tuple[int, str]]) -> None:
+    def __init__(self, doc: YamlDoc, path: tuple[str | int, ...], data: Any, what: str, errors: list[tuple[int, str]]) -> None:
         self.doc = doc
         self.path = path
         self.what = what
@@ -27,7 +28,7 @@ class Fields:
         if not isinstance(data, dict):
             self.error(f"{what} must be a mapping of `key: value` lines, got {_kind(data)}")
             data = {}
-        self.data: dict = data
+        self.data: dict[Any, Any] = data
 
     # -- bookkeeping -------------------------------------------------------------
     def line(self, *key: str | int) -> int:
@@ -70,26 +71,33 @@ class Fields:
         self.error(f"`{key}` in {self.what} must be text, got {_kind(value)}", key)
         return default
 
-    def number(self, key: str, default: float | None = None, required: bool = False) -> float | None:
+    def number(self, key: str, default: float | None = None, required: bool = False,
+               minimum: float | None = None, maximum: float | None = None) -> float | None:
+        """A finite number, within [minimum, maximum] when they are given."""
         value = self._get(key, required)
         if value is _MISSING:
             return default
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-            return value
-        self.error(f"`{key}` in {self.what} must be a number, got {_show(value)}", key)
-        return default
+        if not is_number(value):
+            self.error(f"`{key}` in {self.what} must be a number, got {_show(value)}", key)
+            return default
+        if not _within(value, minimum, maximum):
+            self.error(f"`{key}` in {self.what} must be {_range_text(minimum, maximum)}, got {_show(value)}", key)
+            return default
+        return float(value) if isinstance(value, float) else int(value)
 
-    def integer(self, key: str, default: int | None = None, required: bool = False, minimum: int | None = None) -> int | None:
+    def integer(self, key: str, default: int | None = None, required: bool = False,
+                minimum: int | None = None, maximum: int | None = None) -> int | None:
+        """A whole number, within [minimum, maximum] when they are given."""
         value = self._get(key, required)
         if value is _MISSING:
             return default
-        if isinstance(value, int) and not isinstance(value, bool):
-            if minimum is not None and value < minimum:
-                self.error(f"`{key}` in {self.what} must be at least {minimum}, got {value}", key)
-                return default
-            return value
-        self.error(f"`{key}` in {self.what} must be a whole number, got {_show(value)}", key)
-        return default
+        if not isinstance(value, int) or isinstance(value, bool):
+            self.error(f"`{key}` in {self.what} must be a whole number, got {_show(value)}", key)
+            return default
+        if not _within(value, minimum, maximum):
+            self.error(f"`{key}` in {self.what} must be {_range_text(minimum, maximum)}, got {_show(value)}", key)
+            return default
+        return value
 
     def flag(self, key: str, default: bool = False) -> bool:
         value = self._get(key, False)
@@ -104,10 +112,12 @@ class Fields:
         value = self._get(key, required)
         if value is _MISSING:
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            self.error(f"`{key}` in {self.what} must be a number or an expression, got {_kind(value)}", key)
+        if isinstance(value, str):
+            return value
+        if not is_number(value):
+            self.error(f"`{key}` in {self.what} must be a finite number or an expression, got {_show(value)}", key)
             return None
-        return value
+        return float(value) if isinstance(value, float) else int(value)
 
     def choice(self, key: str, options: tuple[str, ...], default: str | None = None, required: bool = False) -> str | None:
         value = self._get(key, required)
@@ -136,7 +146,7 @@ class Fields:
                 self.error(f"item {index + 1} of `{key}` in {self.what} must be text, got {_kind(item)}", key, index)
         return tuple(out)
 
-    def mapping(self, key: str, required: bool = False) -> dict:
+    def mapping(self, key: str, required: bool = False) -> dict[Any, Any]:
         value = self._get(key, required)
         if value is _MISSING:
             return {}
@@ -158,15 +168,39 @@ class Fields:
         return out
 
 
+def is_number(value: Any) -> bool:
+    """A finite int or float (not a bool) no larger than any number a lesson may hold."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if isinstance(value, int):
+        return abs(value) <= MAX_NUMBER  # no float(): a huge int would overflow it
+    return math.isfinite(value) and abs(value) <= MAX_NUMBER
+
+
+def _within(value: float, minimum: float | None, maximum: float | None) -> bool:
+    return (minimum is None or value >= minimum) and (maximum is None or value <= maximum)
+
+
+def _range_text(minimum: float | None, maximum: float | None) -> str:
+    if minimum is not None and maximum is not None:
+        return f"from {minimum:g} to {maximum:g}"
+    if minimum is not None:
+        return f"at least {minimum:g}"
+    return f"at most {maximum:g}"
+
+
 def _kind(value: Any) -> str:
     if value is None:
         return "nothing"
-    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a number", float: "a number"}.get(
-        type(value), type(value).__name__
-    )
+    kinds = {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a number", float: "a number"}
+    return kinds.get(type(value), type(value).__name__)
 
 
 def _show(value: Any) -> str:
+    """A value as echoed in a message: short, on one line, never a whole huge number."""
     if isinstance(value, (dict, list)) or value is None:
         return _kind(value)
-    return repr(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_NUMBER:
+        return "a very large number"
+    text = " ".join(repr(value).split())
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,15 +1,19 @@
 """Turn a lesson file into a typed `Lesson`, reporting every problem as `path:line: message`.
 
-Lesson files are data: YAML is read with the safe loader and nothing is executed.
+Lesson files are data: YAML is read with the safe loader and nothing is executed. Files
+come from anyone, so reading one is bounded by construction (`limits.py`: file size, line
+length, nesting, numbers) and never raises: whatever goes wrong becomes a message.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from tui_tutor.lesson.blocks import Node, TextRun, parse_blocks
-from tui_tutor.lesson.fields import Fields
+from tui_tutor.lesson.fields import Fields, is_number
+from tui_tutor.lesson.limits import MAX_FILE_BYTES, MAX_LINE, MAX_STEP_ITEMS, MAX_STEP_TEXT, MAX_STEPS
 from tui_tutor.lesson.model import (
     QUESTION_KINDS,
     Block,
@@ -28,9 +32,11 @@ from tui_tutor.lesson.model import (
     Statement,
     Step,
     TrainSpec,
+    walk,
 )
+from tui_tutor.lesson.names import ACTIVATIONS, DATASET_NAMES as DATASETS, LOSSES, OPTIMIZERS
+from tui_tutor.lesson.text_pattern import compile_pattern
 from tui_tutor.lesson.yamldoc import YamlProblem, load_yaml
-from tui_tutor.training.names import ACTIVATIONS, DATASET_NAMES as DATASETS, LOSSES, OPTIMIZERS
 
 CONTENT_BLOCKS = frozenset(
     "challenge discussion solution hint callout note checklist testimonial spoiler "
@@ -52,25 +58,72 @@ _KIND_KEYS = {
     "reflect": set(),
 }
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_HEADING2 = re.compile(r"^##\s+(.*?)\s*#*\s*$")
+_HEADING2 = re.compile(r"^##\s+(.*)$")  # closing `#`s are stripped in Python (no quadratic regex)
+
+#: Ranges of the numbers a lesson sets, where the tutor uses them (see lessons/README.md).
+MAX_MASTERY = 100
+MAX_MINUTES = 10_000
+MAX_EPOCHS = 100_000
+MAX_BATCH = 100_000
+MAX_UNITS = 1024
+MAX_LAYERS = 20
+MAX_LEARNING_RATE = 1000.0
+MAX_SEED = 2**31 - 1
+MAX_RTOL = 1.0
 
 
 def load_lesson(path: Path) -> LoadResult:
-    """Load one lesson file; `lesson` is None only when the file cannot be read at all."""
+    """Load one lesson file; never raises. `lesson` is None when the file cannot be read at all.
+
+    A lesson with errors is still returned (so the validator can report everything), but
+    the app opens only lessons without errors.
+    """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return LoadResult(None, [LessonError(path, 1, f"cannot read the file: {exc}")])
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        return LoadResult(None, [LessonError(path, 1, f"cannot read the file: {exc.strerror or exc}")])
+    if len(raw) > MAX_FILE_BYTES:
+        return LoadResult(None, [LessonError(path, 1, f"the file is larger than {MAX_FILE_BYTES:,} bytes")])
+    try:
+        text = raw.decode("utf-8-sig")  # a byte-order mark is allowed and dropped
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        return LoadResult(None, [LessonError(path, line, f"the file is not UTF-8 text (byte {exc.start + 1})")])
     return parse_lesson(text, path)
 
 
 def parse_lesson(text: str, path: Path) -> LoadResult:
-    parsed = parse_blocks(text)
-    problems: list[tuple[int, str]] = list(parsed.errors)
+    """Parse lesson text; never raises (an unexpected failure is reported as a problem at line 1)."""
+    try:
+        return _parse_lesson(text, path)
+    except Exception as exc:  # noqa: BLE001 - a loader bug must read as a problem, not stop the tutor
+        message = f"the tutor could not read this lesson ({type(exc).__name__}); please report it"
+        return LoadResult(None, [LessonError(path, 1, message)])
+
+
+def _cut_long_lines(text: str, problems: list[tuple[int, str]]) -> str:
+    """Report lines over MAX_LINE and blank them, so no later pass works on them."""
+    lines = text.splitlines()
+    long = [i for i, line in enumerate(lines) if len(line) > MAX_LINE]
+    if not long:
+        return text
+    for i in long:
+        problems.append((i + 1, f"the line is longer than {MAX_LINE:,} characters"))
+        lines[i] = ""
+    return "\n".join(lines)
+
+
+def _parse_lesson(text: str, path: Path) -> LoadResult:
+    problems: list[tuple[int, str]] = []
+    parsed = parse_blocks(_cut_long_lines(text, problems))
+    problems.extend(parsed.errors)
     meta = _front_matter(parsed.front_matter, parsed.front_matter_line, path, problems)
     builder = _Builder(problems)
     steps = builder.steps(parsed.body, meta.get("title", path.stem))
+    if len(steps) > MAX_STEPS:
+        problems.append((steps[MAX_STEPS].line, f"the lesson has more than {MAX_STEPS} steps"))
     for train_id, line in builder.run_refs:
         if train_id not in builder.train_ids:
             problems.append((line, f"`run: {train_id}` names no `train` block of this lesson"))
@@ -90,7 +143,7 @@ def parse_lesson(text: str, path: Path) -> LoadResult:
     return LoadResult(lesson, errors)
 
 
-def _front_matter(text: str, first_line: int, path: Path, problems: list[tuple[int, str]]) -> dict:
+def _front_matter(text: str, first_line: int, path: Path, problems: list[tuple[int, str]]) -> dict[str, Any]:
     if not first_line:
         return {}
     try:
@@ -99,18 +152,18 @@ def _front_matter(text: str, first_line: int, path: Path, problems: list[tuple[i
         problems.append((exc.line, exc.message))
         return {}
     fields = Fields(doc, (), doc.data if doc.data is not None else {}, "the front matter", problems)
-    meta: dict = {"title": fields.text("title", required=True) or path.stem}
+    meta: dict[str, Any] = {"title": fields.text("title", required=True) or path.stem}
     if fields.has("id"):
         lesson_id = fields.text("id")
-        if lesson_id and not _ID.match(lesson_id):
+        if lesson_id and not _ID.fullmatch(lesson_id):
             fields.error(f"lesson id `{lesson_id}` may hold only letters, digits, `-`, `_` and `.`", "id")
         else:
             meta["id"] = lesson_id
-    for key in ("minutes", "order"):
-        value = fields.integer(key, minimum=0)
+    for key, most in (("minutes", MAX_MINUTES), ("order", None)):
+        value = fields.integer(key, minimum=0, maximum=most)
         if value is not None:
             meta[key] = value
-    meta["mastery"] = fields.integer("mastery", 2, minimum=1)
+    meta["mastery"] = fields.integer("mastery", 2, minimum=1, maximum=MAX_MASTERY)
     meta["credits"] = fields.text("credits")
     fields.check_unknown(_FRONT_KEYS)
     return meta
@@ -128,7 +181,8 @@ class _Builder:
     # -- steps ----------------------------------------------------------------
     def steps(self, body: list[Node | TextRun], lesson_title: str) -> list[Step]:
         steps: list[Step] = []
-        title, line, chunk = lesson_title, 0, []  # line 0: text before any heading
+        title, line = lesson_title, 0  # line 0: text before any heading
+        chunk: list[Node | TextRun] = []
         for child in body:
             if isinstance(child, TextRun):
                 run = TextRun(line=child.line)
@@ -138,7 +192,7 @@ class _Builder:
                         if run.lines:
                             chunk.append(run)
                         self._close_step(steps, title, line, chunk)
-                        title, line, chunk = heading.group(1), child.line + offset, []
+                        title, line, chunk = heading.group(1).rstrip().rstrip("#").rstrip(), child.line + offset, []
                         run = TextRun(line=child.line + offset + 1)
                     else:
                         if not run.lines:
@@ -151,10 +205,18 @@ class _Builder:
         self._close_step(steps, title, line, chunk)
         return steps
 
-    def _close_step(self, steps: list[Step], title: str, line: int, chunk: list) -> None:
+    def _close_step(self, steps: list[Step], title: str, line: int, chunk: list[Node | TextRun]) -> None:
+        if len(steps) > MAX_STEPS:  # already reported; build no more
+            return
         items = self.items(chunk)
-        if line or items:  # text before the first heading is a step only if it has content
-            steps.append(Step(title=title, items=tuple(items), line=line or items[0].line))
+        if not (line or items):  # text before the first heading is a step only if it has content
+            return
+        step = Step(title=title, items=tuple(items), line=line or _item_line(items[0]))
+        if len(items) > MAX_STEP_ITEMS:
+            self.problems.append((step.line, f"the step has more than {MAX_STEP_ITEMS} paragraphs and blocks: split it"))
+        if _text_size(step.items) > MAX_STEP_TEXT:
+            self.problems.append((step.line, f"the step holds more than {MAX_STEP_TEXT:,} characters of text: split it"))
+        steps.append(step)
 
     def items(self, children: list[Node | TextRun]) -> list[Item]:
         out: list[Item] = []
@@ -180,8 +242,8 @@ class _Builder:
     # -- tutor blocks ------------------------------------------------------------
     def tutor_block(self, node: Node) -> Item | None:
         nested = [c for c in node.children if isinstance(c, Node)]
-        for child in nested:
-            self.problems.append((child.line, f"a `{child.kind}` block cannot sit inside a `{node.kind}` block (its body is YAML)"))
+        for inner in nested:
+            self.problems.append((inner.line, f"a `{inner.kind}` block cannot sit inside a `{node.kind}` block (its body is YAML)"))
         lines: list[str] = []
         first = node.line + 1
         for child in node.children:
@@ -208,7 +270,7 @@ class _Builder:
         qid = fields.text("id", required=True)
         if not qid:
             return None
-        if not _ID.match(qid):
+        if not _ID.fullmatch(qid):
             fields.error(f"{kind} id `{qid}` may hold only letters, digits, `-`, `_` and `.`", "id")
             return None
         if qid in self.ids:
@@ -225,21 +287,25 @@ class _Builder:
     def train(self, fields: Fields, line: int) -> TrainSpec | None:
         train_id = self._unique_id(fields, "training run")
         layers = fields.each("layers", _layer, "a layer", required=True)
-        spec = dict(
+        if len(layers) > MAX_LAYERS:
+            fields.error(f"a training run has at most {MAX_LAYERS} layers", "layers")
+        learning_rate = fields.number("learning_rate", 0.01, maximum=MAX_LEARNING_RATE)
+        if learning_rate is not None and learning_rate <= 0:
+            fields.error("`learning_rate` must be above 0", "learning_rate")
+        validation_split = fields.number("validation_split", 0.0, minimum=0)
+        if validation_split is not None and validation_split >= 1:
+            fields.error("`validation_split` must be at least 0 and below 1", "validation_split")
+        spec: dict[str, Any] = dict(
             dataset=fields.choice("dataset", DATASETS, "xor"),
             loss=fields.choice("loss", LOSSES, "binary_crossentropy"),
             optimizer=fields.choice("optimizer", OPTIMIZERS, "adam"),
-            learning_rate=fields.number("learning_rate", 0.01),
-            epochs=fields.integer("epochs", 100, minimum=1),
-            batch_size=fields.integer("batch_size", 4, minimum=1),
-            validation_split=fields.number("validation_split", 0.0),
-            seed=fields.integer("seed", 1, minimum=0),
+            learning_rate=learning_rate,
+            epochs=fields.integer("epochs", 100, minimum=1, maximum=MAX_EPOCHS),
+            batch_size=fields.integer("batch_size", 4, minimum=1, maximum=MAX_BATCH),
+            validation_split=validation_split,
+            seed=fields.integer("seed", 1, minimum=0, maximum=MAX_SEED),
             metrics=fields.texts("metrics") if fields.has("metrics") else ("accuracy",),
         )
-        if not 0 <= spec["validation_split"] < 1:
-            fields.error("`validation_split` must be at least 0 and below 1", "validation_split")
-        if spec["learning_rate"] is not None and spec["learning_rate"] <= 0:
-            fields.error("`learning_rate` must be above 0", "learning_rate")
         fields.check_unknown({"id", "layers", *spec})
         if train_id is None or not layers:
             return None
@@ -252,7 +318,7 @@ class _Builder:
         kind = fields.choice("kind", QUESTION_KINDS, required=True)
         what = f"question `{fields.data.get('id', '?')}`"
         fields.what = what
-        common = dict(
+        common: dict[str, Any] = dict(
             prompt=fields.text("prompt"),
             hints=fields.texts("hints"),
             solution=fields.text("solution"),
@@ -274,9 +340,9 @@ class _Builder:
             return None
         return Question(id=qid, kind=kind, line=line, **common, **specific)
 
-    def _numeric(self, f: Fields) -> dict | None:
+    def _numeric(self, f: Fields) -> dict[str, Any] | None:
         answer = f.number_or_expr("answer", required=True)
-        rtol, atol = f.number("rtol", 1e-4), f.number("atol", 1e-9)
+        rtol, atol = _tolerances(f)
         if answer is None:
             return None
         return dict(answer=answer, rtol=rtol, atol=atol)
@@ -294,16 +360,16 @@ class _Builder:
             f.error("at most 26 options (A to Z)", "options")
         return tuple(options) if options else None
 
-    def _choice(self, f: Fields) -> dict | None:
+    def _choice(self, f: Fields) -> dict[str, Any] | None:
         options = self._options(f, multiple=False)
         return dict(options=options) if options else None
 
-    def _multi(self, f: Fields) -> dict | None:
+    def _multi(self, f: Fields) -> dict[str, Any] | None:
         options = self._options(f, multiple=True)
         partial = f.choice("partial", ("edc", "pc", "cov", "none"), "edc")
         return dict(options=options, partial=partial) if options else None
 
-    def _matching(self, f: Fields) -> dict | None:
+    def _matching(self, f: Fields) -> dict[str, Any] | None:
         raw = f.mapping("options", required=True)
         keys = {str(k): str(v) for k, v in raw.items()}
         statements = f.each("statements", _statement, "a statement", required=True)
@@ -314,7 +380,7 @@ class _Builder:
             return None
         return dict(match_options=tuple(keys.items()), statements=tuple(statements))
 
-    def _table(self, f: Fields) -> dict | None:
+    def _table(self, f: Fields) -> dict[str, Any] | None:
         columns = f.texts("columns", required=True)
         rows = []
         for r, row in enumerate(f.items("rows", required=True)):
@@ -326,16 +392,18 @@ class _Builder:
             rows.append(tuple(_cell(f, r, c, value) for c, value in enumerate(row)))
         if rows and not any(cell.is_blank for row in rows for cell in row):
             f.error("the table has no cell to fill in (write a cell as `{answer: 9}`)", "rows")
-        for fb_index, fb in enumerate(f.data.get("feedback") or []):
+        feedback = f.data.get("feedback")
+        for fb_index, fb in enumerate(feedback if isinstance(feedback, list) else []):
             cell = fb.get("cell") if isinstance(fb, dict) else None
             if cell is not None and not (isinstance(cell, list) and len(cell) == 2 and all(isinstance(v, int) for v in cell)
                                          and 0 <= cell[0] < len(rows) and 0 <= cell[1] < len(rows[cell[0]]) and rows[cell[0]][cell[1]].is_blank):
                 f.error(f"feedback {fb_index + 1}: `cell` must be [row, column] of a fill-in cell (from 0)", "feedback", fb_index)
         if not columns or not rows:
             return None
-        return dict(columns=columns, rows=tuple(rows), rtol=f.number("rtol", 1e-4), atol=f.number("atol", 1e-9))
+        rtol, atol = _tolerances(f)
+        return dict(columns=columns, rows=tuple(rows), rtol=rtol, atol=atol)
 
-    def _order(self, f: Fields) -> dict | None:
+    def _order(self, f: Fields) -> dict[str, Any] | None:
         items = f.texts("items", required=True)
         if items and len(items) < 2:
             f.error("an order question needs at least two items", "items")
@@ -343,40 +411,56 @@ class _Builder:
             f.error("order items must all differ", "items")
         return dict(items=items) if len(items) >= 2 else None
 
-    def _text(self, f: Fields) -> dict | None:
+    def _text(self, f: Fields) -> dict[str, Any] | None:
         value = f.raw("answer")
-        accepted = (value,) if isinstance(value, (str, int, float)) else tuple(str(v) for v in value) if isinstance(value, list) else ()
+        accepted: tuple[Any, ...] = ()
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            accepted = (value,)
+        elif isinstance(value, list):
+            accepted = tuple(value)
+        for index, answer in enumerate(accepted):
+            if isinstance(answer, bool) or not isinstance(answer, (str, int, float)):
+                f.error(f"accepted answer {index + 1} must be text or a number, got {type(answer).__name__}", "answer")
+                return None
         pattern = f.text("pattern")
         if pattern:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                f.error(f"`pattern` is not a valid regular expression: {exc}", "pattern")
+            _, why = compile_pattern(pattern)
+            if why:
+                f.error(f"`pattern` {why}", "pattern")
         if not accepted and not pattern:
             f.error(f"{f.what} needs `answer` (text or a list of accepted answers) or `pattern`")
             return None
         return dict(accepted=tuple(str(a) for a in accepted), pattern=pattern)
 
-    def _reflect(self, f: Fields) -> dict:
+    def _reflect(self, f: Fields) -> dict[str, Any]:
         return {}
 
 
 def _layer(f: Fields, index: int) -> LayerSpec | None:
-    units = f.integer("units", required=True, minimum=1)
-    activation = f.choice("activation", ACTIVATIONS, "linear")
+    units = f.integer("units", required=True, minimum=1, maximum=MAX_UNITS)
+    activation = f.choice("activation", ACTIVATIONS, "linear") or "linear"
     f.check_unknown({"units", "activation"})
     return LayerSpec(units=units, activation=activation) if units else None
+
+
+def _tolerances(f: Fields) -> tuple[float, float]:
+    """`rtol` and `atol`: at least 0, and a relative tolerance of at most 1 (100 %)."""
+    rtol = f.number("rtol", 1e-4, minimum=0, maximum=MAX_RTOL)
+    atol = f.number("atol", 1e-9, minimum=0)
+    return (1e-4 if rtol is None else rtol), (1e-9 if atol is None else atol)
 
 
 def _feedback(f: Fields, index: int) -> Feedback | None:
     when = f.text("when", required=True)
     message = f.text("message", required=True)
     raw_cell = f.raw("cell")
-    cell = tuple(raw_cell) if isinstance(raw_cell, list) and len(raw_cell) == 2 else None
+    cell: tuple[int, int] | None = None
+    if isinstance(raw_cell, list) and len(raw_cell) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in raw_cell):
+        cell = (raw_cell[0], raw_cell[1])
     f.check_unknown({"when", "message", "cell"})
     if not when or not message:
         return None
-    return Feedback(when=when, message=message, line=f.line(), cell=cell)  # type: ignore[arg-type]
+    return Feedback(when=when, message=message, line=f.line(), cell=cell)
 
 
 def _option(f: Fields, index: int) -> Option | None:
@@ -394,15 +478,18 @@ def _statement(f: Fields, index: int) -> Statement | None:
     return statement if text and answer else None
 
 
-def _cell(f: Fields, row: int, col: int, value) -> Cell:
+def _cell(f: Fields, row: int, col: int, value: Any) -> Cell:
     if isinstance(value, dict):
         sub = f.sub("rows", value, f"cell ({row}, {col})")
         sub.path = (*f.path, "rows", row, col)
         answer = value.get("answer")
-        if answer is None or isinstance(answer, bool) or not isinstance(answer, (int, float, str)):
-            sub.error(f"a fill-in cell needs `answer:` (a number, expression or text), row {row + 1} column {col + 1}")
+        if not (isinstance(answer, str) or is_number(answer)):
+            sub.error(f"a fill-in cell needs `answer:` (a finite number, expression or text), row {row + 1} column {col + 1}")
+            answer = ""
         sub.check_unknown({"answer", "rtol", "atol"})
-        return Cell(answer=answer if answer is not None else "", rtol=sub.number("rtol"), atol=sub.number("atol"))
+        rtol = sub.number("rtol", minimum=0, maximum=MAX_RTOL)
+        atol = sub.number("atol", minimum=0)
+        return Cell(answer=answer, rtol=rtol, atol=atol)
     if value is None:
         return Cell(value="")
     if isinstance(value, (list,)):
@@ -412,7 +499,7 @@ def _cell(f: Fields, row: int, col: int, value) -> Cell:
 
 
 def _params(f: Fields) -> list[Param]:
-    out = []
+    out: list[Param] = []
     for name, spec in f.mapping("params").items():
         line = f.line("params", name)
         if not isinstance(name, str) or not name.isidentifier():
@@ -447,11 +534,11 @@ def _params(f: Fields) -> list[Param]:
 
 
 def _named_exprs(f: Fields, key: str) -> list[tuple[str, str]]:
-    out = []
+    out: list[tuple[str, str]] = []
     for name, expr in f.mapping(key).items():
         if not isinstance(name, str) or not name.isidentifier():
             f.errors.append((f.line(key, name), f"`{key}` name `{name}` must be a plain name like `z`"))
-        elif isinstance(expr, bool) or not isinstance(expr, (str, int, float)):
+        elif not (isinstance(expr, str) or is_number(expr)):
             f.errors.append((f.line(key, name), f"`{key}.{name}` must be an expression"))
         else:
             out.append((name, str(expr)))
@@ -459,11 +546,11 @@ def _named_exprs(f: Fields, key: str) -> list[tuple[str, str]]:
 
 
 def _first(f: Fields, params: tuple[Param, ...] = ()) -> list[tuple[str, float]]:
-    out = []
+    out: list[tuple[str, float]] = []
     labels = {p.name: p.labels for p in params if p.labels}
     for name, value in f.mapping("first").items():
         if isinstance(value, str) and value in labels.get(name, ()):
-            out.append((str(name), labels[name].index(value)))
+            out.append((str(name), float(labels[name].index(value))))
         elif not _is_num(value):
             f.errors.append((f.line("first", name), f"`first.{name}` must be a number"))
         else:
@@ -471,8 +558,22 @@ def _first(f: Fields, params: tuple[Param, ...] = ()) -> list[tuple[str, float]]
     return out
 
 
-def _is_num(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+_is_num = is_number
+
+
+def _item_line(item: Item) -> int:
+    return item.line
+
+
+def _text_size(items: tuple[Item, ...]) -> int:
+    """Characters of prose and block titles in a step, nested blocks included."""
+    size = 0
+    for item in walk(items):
+        if isinstance(item, Prose):
+            size += len(item.markdown)
+        elif isinstance(item, Block):
+            size += len(item.title)
+    return size
 
 
 def discover(paths: list[Path]) -> list[Path]:

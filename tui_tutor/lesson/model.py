@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Union
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from tui_tutor.lesson.limits import MAX_MESSAGE
 
 QuestionKind = Literal["numeric", "choice", "multi", "matching", "table", "order", "text", "reflect"]
 QUESTION_KINDS: tuple[str, ...] = ("numeric", "choice", "multi", "matching", "table", "order", "text", "reflect")
 
-Number = Union[int, float]
+Number = int | float
 #: A number as written in a lesson: a literal, or an expression over the question's params.
-NumberOrExpr = Union[int, float, str]
+NumberOrExpr = int | float | str
 
 
 @dataclass(frozen=True)
@@ -159,7 +162,7 @@ class Interactive:
     """A widget the learner plays with; `options` are the block's other YAML keys."""
 
     widget: str
-    options: dict
+    options: dict[str, Any]
     line: int
 
 
@@ -188,7 +191,7 @@ class TrainSpec:
     steps_per_epoch: int | None = None
 
 
-Item = Union[Prose, Block, Question, Interactive, TrainSpec]
+Item = Prose | Block | Question | Interactive | TrainSpec
 
 
 @dataclass(frozen=True)
@@ -220,7 +223,7 @@ class Lesson:
         return [q for q in self.questions() if q.graded and not q.optional]
 
 
-def walk(items: tuple[Item, ...]):
+def walk(items: tuple[Item, ...]) -> Iterator[Item]:
     """Yield items depth-first, descending into blocks."""
     for item in items:
         yield item
@@ -236,8 +239,23 @@ class LessonError:
     line: int
     message: str
 
+    def __post_init__(self) -> None:
+        self.message = one_line(self.message, MAX_MESSAGE)
+
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}"
+
+
+def one_line(text: str, limit: int) -> str:
+    """`text` on one line of at most `limit` characters, with no control characters.
+
+    Messages echo what a lesson wrote (an id, a value); a newline or a terminal escape in it
+    must not break the `path:line: message` format or reach the terminal.
+    """
+    text = " ".join(str(text).split())
+    if any(not ch.isprintable() for ch in text):
+        text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass

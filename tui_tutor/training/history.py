@@ -11,20 +11,8 @@ import math
 from typing import Literal
 from collections.abc import Iterable
 
+from tui_tutor.lesson.names import RUN_VALUE_NAMES as RUN_VALUE_NAMES  # defined with the other lesson names
 from tui_tutor.training.events import EpochEnd, Failed, Finished, Started, Stopped
-
-
-#: Names a question with `run:` may use in its formulas, and what they mean.
-RUN_VALUE_NAMES: dict[str, str] = {
-    "final_loss": "training loss at the last logged epoch",
-    "final_accuracy": "training accuracy at the last logged epoch",
-    "final_val_loss": "validation loss at the last logged epoch",
-    "final_val_accuracy": "validation accuracy at the last logged epoch",
-    "best_val_loss": "lowest validation loss",
-    "best_val_epoch": "epoch of the lowest validation loss",
-    "best_loss_epoch": "epoch of the lowest training loss",
-    "epochs_run": "epochs the run went through",
-}
 
 
 def run_values(history: RunHistory) -> dict[str, float]:

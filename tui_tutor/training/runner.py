@@ -42,7 +42,7 @@ from tui_tutor.training.events import (
     Stopped,
 )
 from tui_tutor.training.history import RunHistory
-from tui_tutor.training.names import ACTIVATIONS, LOSSES, OPTIMIZERS  # re-exported for callers
+from tui_tutor.lesson.names import ACTIVATIONS, LOSSES, OPTIMIZERS  # re-exported for callers
 
 log = logging.getLogger("tui_tutor.training")
 

@@ -4,22 +4,45 @@ from __future__ import annotations
 
 import re
 
+from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
 from tui_tutor.ui.prose import ProseView
 
+from tui_tutor.context import LessonContext
 from tui_tutor.lesson.model import Block, Interactive, Item, Lesson, Prose, Question, TrainSpec
 
 _INLINE_MATH = re.compile(r"\$\$?([^$]+)\$\$?")
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+
+
+def _drop_comments(markdown: str) -> str:
+    """Remove `<!-- ... -->` in one pass (a regex like `<!--.*?-->` is quadratic on many `<!--`)."""
+    out, start = [], 0
+    while True:
+        open_at = markdown.find("<!--", start)
+        if open_at < 0:
+            break
+        close_at = markdown.find("-->", open_at + 4)
+        if close_at < 0:
+            break  # an unclosed comment stays as text
+        out.append(markdown[start:open_at])
+        start = close_at + 3
+    out.append(markdown[start:])
+    return "".join(out)
 
 
 def prepare_markdown(markdown: str) -> str:
     """Drop HTML comments (author notes); show any `$...$` left from LaTeX sources as code text."""
-    markdown = _COMMENT.sub("", markdown)
+    markdown = _drop_comments(markdown)
     return _INLINE_MATH.sub(lambda m: f"`{m.group(1).strip()}`", markdown)
+
+
+def literal(text: str) -> Content:
+    """Lesson text as shown: never read as Textual markup (a title like `Step [/]` would crash it)."""
+    return Content(text)
 
 
 class HiddenBlock(Vertical):
@@ -29,9 +52,9 @@ class HiddenBlock(Vertical):
         super().__init__(classes=f"block block-{block.kind} -closed")
         self.block = block
         self._content = content
-        self.border_title = block.title or block.kind.capitalize()
+        self.border_title = literal(block.title or block.kind.capitalize())
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         key = "h" if self.block.kind == "hint" else "s"
         yield Static(f"({self.block.kind} hidden: press {key} to show it)", classes="hidden-notice")
 
@@ -47,49 +70,50 @@ class HiddenBlock(Vertical):
         self.mount_all(self._content)
 
 
-def build_items(items: tuple[Item, ...], lesson: Lesson, app) -> list[Widget]:
+def build_items(items: tuple[Item, ...], lesson: Lesson, context: LessonContext) -> list[Widget]:
+    """The widgets of a step's items; questions read and record through `context`."""
     widgets: list[Widget] = []
     for item in items:
-        widget = build_item(item, lesson, app)
+        widget = build_item(item, lesson, context)
         if widget is not None:
             widgets.append(widget)
     return widgets
 
 
-def build_item(item: Item, lesson: Lesson, app) -> Widget | None:
+def build_item(item: Item, lesson: Lesson, context: LessonContext) -> Widget | None:
     if isinstance(item, Prose):
         text = prepare_markdown(item.markdown)
         return ProseView(text) if text.strip() else None
     if isinstance(item, Block):
         if item.kind == "instructor":
             return None
-        children = build_items(item.children, lesson, app)
+        children = build_items(item.children, lesson, context)
         if item.hidden:
             return HiddenBlock(item, children)
         box = Vertical(*children, classes=f"block block-{item.kind}")
-        box.border_title = item.title or item.kind.capitalize()
+        box.border_title = literal(item.title or item.kind.capitalize())
         return box
     if isinstance(item, Question):
-        return _question_panel(item, lesson, app)
+        return _question_panel(item, lesson, context)
     if isinstance(item, Interactive):
         from tui_tutor.ui.widgets.interactive import make_widget
 
         return make_widget(item.widget, item.options)
     if isinstance(item, TrainSpec):
-        return _train_view(item, app)
+        return _train_view(item, context)
     return None
 
 
-def _question_panel(question: Question, lesson: Lesson, app) -> Widget:
+def _question_panel(question: Question, lesson: Lesson, context: LessonContext) -> Widget:
     from tui_tutor.session import QuestionSession
     from tui_tutor.ui.questions.panel import QuestionPanel
 
-    run_values = (lambda: app.run_values.get(question.run, {})) if question.run else None
-    session = QuestionSession(question, lesson.id, app.learner, app.store, mastery_n=lesson.mastery, run_values=run_values)
+    session = QuestionSession(question, lesson.id, context.learner, context.store, mastery_n=lesson.mastery,
+                              run_values=context.runs.for_question(question))
     return QuestionPanel(session)
 
 
-def _train_view(spec: TrainSpec, app) -> Widget:
+def _train_view(spec: TrainSpec, context: LessonContext) -> Widget:
     from tui_tutor.ui.training.view import TrainView
 
-    return TrainView(spec, threads=app.options.train_threads, max_seconds=app.options.train_max_seconds)
+    return TrainView(spec, threads=context.training.threads, max_seconds=context.training.max_seconds)

@@ -11,7 +11,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tui_tutor.ui.widgets.interactive.options import check_options
+from tui_tutor.lesson.widget_options import check_options
 
 if TYPE_CHECKING:
     from textual.widget import Widget

@@ -14,7 +14,7 @@ from textual.binding import Binding
 
 from tui_tutor.neural.math import ACTIVATION_DESCRIPTIONS, ACTIVATION_FORMULAS, ACTIVATIONS
 from tui_tutor.ui.widgets.interactive.base import InteractiveWidget
-from tui_tutor.ui.widgets.interactive.options import activation_plot_options
+from tui_tutor.lesson.widget_options import activation_plot_options
 
 PICK = Binding.Group("function")
 TURN = Binding.Group("prev/next")

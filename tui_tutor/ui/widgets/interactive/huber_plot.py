@@ -14,7 +14,7 @@ from textual.binding import Binding
 
 from tui_tutor.neural.math import huber, squared_error
 from tui_tutor.ui.widgets.interactive.base import InteractiveWidget, fmt
-from tui_tutor.ui.widgets.interactive.options import huber_options
+from tui_tutor.lesson.widget_options import huber_options
 
 ERROR_RANGE = (-3.0, 3.0)
 ERROR_STEP = 0.25

@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.message import Message
 
 from tui_tutor.ui.widgets.interactive.base import InteractiveWidget
-from tui_tutor.ui.widgets.interactive.options import PARSERS
+from tui_tutor.lesson.widget_options import PARSERS
 
 PACKAGES = ("tensorflow", "keras", "numpy")
 

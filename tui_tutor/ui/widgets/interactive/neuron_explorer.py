@@ -15,7 +15,7 @@ from textual.binding import Binding
 
 from tui_tutor.neural.math import ACTIVATIONS, neuron
 from tui_tutor.ui.widgets.interactive.base import InteractiveWidget, fmt, paren
-from tui_tutor.ui.widgets.interactive.options import VALUE_LIMIT, neuron_options
+from tui_tutor.lesson.widget_options import VALUE_LIMIT, neuron_options
 
 ACTIVATION_CYCLE = ("relu", "sigmoid", "linear", "tanh")
 SELECTED = "reverse bold"

@@ -14,7 +14,7 @@ from textual.binding import Binding
 
 from tui_tutor.neural.math import XOR_NETWORK, xor_forward
 from tui_tutor.ui.widgets.interactive.base import InteractiveWidget, fmt
-from tui_tutor.ui.widgets.interactive.options import PARSERS
+from tui_tutor.lesson.widget_options import PARSERS
 
 TO_ASCII = str.maketrans({"─": "-", "│": "|", "┌": "+", "┐": "+", "└": "+", "┘": "+", "├": "+",
                           "┤": "+", "▶": ">", "╲": "\\", "╱": "/", "╳": "X"})

@@ -1,21 +1,22 @@
-"""`tui-tutor validate`: every problem of every lesson file, as `path:line: message`."""
+"""`tui-tutor validate`: every problem of every lesson file, as `path:line: message`.
+
+It sits above both the lesson layer (reading files) and the grading engine (drawing
+variants), so neither of those has to import the other.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TextIO
 
+from tui_tutor.grading.variants import validate_question
 from tui_tutor.lesson.loader import discover, load_lesson
-from tui_tutor.lesson.model import Lesson, LessonError
+from tui_tutor.lesson.model import Interactive, Lesson, LessonError, walk
+from tui_tutor.lesson.widget_options import check_options
 
 
 def check_lesson(lesson: Lesson) -> list[LessonError]:
     """Checks that need the grading engine: expressions, names and variant draws."""
-    from tui_tutor.grading.variants import validate_question
-
-    from tui_tutor.lesson.model import Interactive, walk
-    from tui_tutor.ui.widgets.interactive.options import check_options  # pure parsing, no Textual
-
     errors = []
     for step in lesson.steps:
         for item in walk(step.items):
@@ -23,7 +24,11 @@ def check_lesson(lesson: Lesson) -> list[LessonError]:
                 for message in check_options(item.widget, item.options):
                     errors.append(LessonError(lesson.path, item.line, f"`{item.widget}` widget: {message}"))
     for question in lesson.questions():
-        for line, message in validate_question(question):
+        try:
+            problems = validate_question(question)
+        except Exception as exc:  # noqa: BLE001 - a validator bug must read as a problem, not a traceback
+            problems = [(question.line, f"the question cannot be checked: {type(exc).__name__}: {exc}")]
+        for line, message in problems:
             errors.append(LessonError(lesson.path, line, f"question `{question.id}`: {message}"))
     return errors
 
@@ -46,6 +51,7 @@ def validate_paths(paths: list[Path]) -> tuple[int, list[LessonError]]:
 
 
 def run_validate(paths: list[Path], out: TextIO) -> int:
+    """Print every problem, one line each; exit status 1 if there is any."""
     count, errors = validate_paths(paths)
     for error in sorted(errors, key=lambda e: (str(e.path), e.line)):
         print(error, file=out)

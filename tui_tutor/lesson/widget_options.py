@@ -13,13 +13,13 @@ from typing import Any
 
 from tui_tutor.neural.math import ACTIVATIONS
 
-NEURON_DEFAULTS = {"inputs": (0.0, 0.5, 1.0), "weights": (-1.0, -0.5, 0.5), "bias": 1.0, "activation": "relu"}
 MAX_INPUTS = 4
 VALUE_LIMIT = 10.0
 
 
 def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and abs(v) != float("inf")
+    """Finite and of a sane size (a huge int would overflow float())."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and abs(v) <= 1e15
 
 
 @dataclass
@@ -99,14 +99,17 @@ class NeuronOptions:
     activation: str
 
 
+NEURON_DEFAULTS = NeuronOptions(inputs=(0.0, 0.5, 1.0), weights=(-1.0, -0.5, 0.5), bias=1.0, activation="relu")
+
+
 def neuron_options(options: Mapping[str, Any]) -> tuple[NeuronOptions, list[str]]:
     r = Reader(options, ("inputs", "weights", "bias", "activation"))
     d = NEURON_DEFAULTS
-    inputs = r.numbers("inputs", d["inputs"])
-    default_w = d["weights"] if len(inputs) == len(d["weights"]) else tuple(0.0 for _ in inputs)
+    inputs = r.numbers("inputs", d.inputs)
+    default_w = d.weights if len(inputs) == len(d.weights) else tuple(0.0 for _ in inputs)
     weights = r.numbers("weights", default_w, length=len(inputs))
-    bias = r.number("bias", d["bias"])
-    activation = r.choice("activation", tuple(ACTIVATIONS), d["activation"])
+    bias = r.number("bias", d.bias)
+    activation = r.choice("activation", tuple(ACTIVATIONS), d.activation)
     return NeuronOptions(inputs, weights, bias, activation), r.errors
 
 

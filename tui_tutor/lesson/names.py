@@ -1,0 +1,50 @@
+"""Names a lesson may use in `train` blocks and in questions about a run.
+
+They live in the lesson layer because the loader checks lessons against them: the loader
+must not import the training package (numpy, TensorFlow) or the grading engine to know
+which words a lesson may write. Training and grading import these from here.
+"""
+
+from __future__ import annotations
+
+#: Optimizer names a ``train`` block may use.
+OPTIMIZERS: tuple[str, ...] = ("adam", "sgd", "rmsprop", "adamw", "adagrad", "nadam")
+#: Loss names a ``train`` block may use (Keras' own names).
+LOSSES: tuple[str, ...] = (
+    "binary_crossentropy",
+    "categorical_crossentropy",
+    "sparse_categorical_crossentropy",
+    "mse",
+    "mean_squared_error",
+    "mae",
+    "mean_absolute_error",
+    "huber",
+)
+#: Activation names a layer may use.
+ACTIVATIONS: tuple[str, ...] = (
+    "linear",
+    "relu",
+    "sigmoid",
+    "tanh",
+    "softmax",
+    "elu",
+    "selu",
+    "gelu",
+    "leaky_relu",
+    "softplus",
+    "swish",
+)
+#: Built-in datasets (see `training/datasets.py`; a test keeps the two in step).
+DATASET_NAMES: tuple[str, ...] = ("xor", "moons", "noisy-sine")
+
+#: Names a question with `run:` may use in its formulas, and what they mean.
+RUN_VALUE_NAMES: dict[str, str] = {
+    "final_loss": "training loss at the last logged epoch",
+    "final_accuracy": "training accuracy at the last logged epoch",
+    "final_val_loss": "validation loss at the last logged epoch",
+    "final_val_accuracy": "validation accuracy at the last logged epoch",
+    "best_val_loss": "lowest validation loss",
+    "best_val_epoch": "epoch of the lowest validation loss",
+    "best_loss_epoch": "epoch of the lowest training loss",
+    "epochs_run": "epochs the run went through",
+}
