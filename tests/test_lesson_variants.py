@@ -28,7 +28,7 @@ from collections.abc import Callable
 import pytest
 
 from tui_tutor.grading import check, draw, render, variant_seed
-from tui_tutor.grading.checkers import blank_cells, cell_label
+from tui_tutor.grading.checkers import blank_cells
 from tui_tutor.lesson.loader import discover, load_lesson
 from tui_tutor.lesson.model import Lesson, Question
 from tui_tutor.neural import math as nm
@@ -101,8 +101,8 @@ def _cell_correct(v: Variant, key: Key, typed: str) -> tuple[bool, object]:
     result = check(v.question, _answer(v, key, typed), v.values)
     if key is None:
         return result.status == "correct", result
-    label = cell_label(v.question, *key)
-    part = next(p for p in result.parts if p.label == label)
+    cell = tuple(key)
+    part = next(p for p in result.parts if p.cell == cell)
     return part.correct, result
 
 

@@ -19,6 +19,9 @@ from tui_tutor.progress.report import (
     run_progress_command,
     summary_table,
 )
+from tui_tutor.cli import main
+from tui_tutor.grading.scoring import Rules
+from tui_tutor.lesson.loader import load_lesson
 from tui_tutor.progress.store import ProgressStore
 
 LISTED = ["learner", "lesson", "question", "score", "attempts", "hints", "revealed",
@@ -58,9 +61,12 @@ def test_csv_has_one_row_per_question_with_the_listed_columns(folder):
         (LONG_LESSON, "q"), ("perceptron", "weighted-sum"), ("perceptron", "relu"), ("réseaux", "q"),
     ]
     ws, relu = rows[1], rows[2]
-    assert (ws["score"], ws["attempts"], ws["hints"], ws["revealed"]) == ("1.0", "2", "1", "0")
-    assert (ws["last_answer"], ws["variant"], ws["seed"]) == ("5/4", "0", "")
-    assert (relu["score"], relu["revealed"], relu["variant"], relu["seed"]) == ("0.5", "1", "2", "99")
+    assert (ws["score"], ws["attempts"], ws["hints"], ws["revealed"]) == ("0.9", "2", "1", "0")  # a hint: -10%
+    # variants are numbered from 1, as on screen (the store's variant 2 is the third)
+    assert (ws["last_answer"], ws["variant"], ws["seed"]) == ("5/4", "1", "")
+    assert (relu["score"], relu["revealed"], relu["variant"], relu["seed"]) == ("0.5", "1", "3", "99")
+    assert rows[0]["attempts"] == "0" and rows[0]["status"] == "saved"  # a reflection is not an attempt
+    assert {row["counted"] for row in rows} == {""}  # these lessons are not known here
     assert json.loads(relu["last_answer"]) == ["A", "C"]
     assert rows[0]["last_answer"] == 'text, with "quotes"' and rows[0]["score"] == ""  # ungraded
     assert json.loads(rows[3]["last_answer"]) == {"A": "x"}
@@ -80,10 +86,10 @@ def test_json_has_one_object_per_question(folder):
 
 
 def test_export_functions_on_their_own():
-    rows = [dict(zip(EXPORT_COLUMNS, ["l", "x", "q", 1.0, 1, 0, 0, "a", 0, None, "t", "correct", True]))]
+    rows = [dict(zip(EXPORT_COLUMNS, ["l", "x", "q", 1.0, 1, 0, 0, "a", 1, None, "t", "correct", True, True]))]
     out = io.StringIO()
     export_csv(rows, out)
-    assert out.getvalue().splitlines() == [",".join(EXPORT_COLUMNS), "l,x,q,1.0,1,0,0,a,0,,t,correct,1"]
+    assert out.getvalue().splitlines() == [",".join(EXPORT_COLUMNS), "l,x,q,1.0,1,0,0,a,1,,t,correct,1,1"]
     out = io.StringIO()
     export_json(rows, out)
     assert json.loads(out.getvalue()) == rows
@@ -97,13 +103,15 @@ def test_summary_table_is_plain_narrow_and_per_lesson(folder):
     assert "Progress of ada" in text and "Progress of bob" in text
     ada = text.split("Progress of bob")[0]
     perceptron = next(line for line in ada.splitlines() if line.startswith("perceptron "))
-    # 2 answered, mean best score (1 + 0.5) / 2, 3 tries, 1 hint, 1 solution shown
-    assert perceptron.split()[1:6] == ["2", "75%", "3", "1", "1"]
+    # lesson file unknown (*): 2 answered, none mastered, mean score (0.9 + 0.5) / 2,
+    # 3 tries, 1 hint, 1 solution shown
+    assert perceptron.split()[1:7] == ["2*", "0*", "70%*", "3", "1", "1"]
     assert any(line.startswith("reseaux ") for line in ada.splitlines())
-    long = next(line for line in ada.splitlines() if line.startswith(LONG_LESSON[:21] + "..."))
-    assert long.split()[1:3] == ["1", "-"]  # answered, but ungraded
+    long = next(line for line in ada.splitlines() if line.startswith(LONG_LESSON[:19] + "..."))
+    assert long.split()[1:5] == ["0*", "0*", "-", "0"]  # a saved reflection: not an attempt
     opened = next(line for line in ada.splitlines() if line.startswith("opened-only "))
-    assert opened.split()[1:6] == ["0", "-", "0", "0", "0"]
+    assert opened.split()[1:7] == ["0*", "0*", "-", "0", "0", "0"]
+    assert "lesson file not found" in text
 
 
 def test_summary_of_nothing():
@@ -122,7 +130,7 @@ def test_no_progress_file_yet(tmp_path):
 
 
 def test_a_learner_with_no_progress_is_told_who_has_some(folder):
-    code, out, err = run(folder, None, "carol")
+    code, out, _err = run(folder, None, "carol")
     assert code == 0
     assert "No progress saved yet for learner 'carol'" in out
     assert "ada, bob" in out and "--all" in out
@@ -151,3 +159,27 @@ def test_a_file_from_a_newer_tutor_is_an_error(folder):
     conn.close()
     code, out, err = run(folder, None, None)
     assert code == 1 and out == "" and "newer version of tui-tutor" in err
+
+
+def test_known_lessons_give_totals_and_only_counted_questions(tmp_path):
+    lesson = load_lesson(Path(__file__).resolve().parents[1] / "lessons" / "01-introduction.md").lesson
+    with ProgressStore.open(tmp_path / "progress.sqlite3") as s:
+        s.record_answer("ada", lesson.id, "xor-logic", answer="XOR", status="correct", score=1.0,
+                        rules=Rules(has_variants=False))
+        s.record_answer("ada", lesson.id, "workflow-reflect-1", answer="my images", status="saved", score=None)
+    total = len(lesson.graded_questions())
+    out, err = io.StringIO(), io.StringIO()
+    assert run_progress_command(tmp_path, None, "ada", out, err, lessons=[lesson]) == 0
+    line = next(line for line in out.getvalue().splitlines() if line.startswith(lesson.id))
+    assert line.split()[1:4] == [f"1/{total}", f"1/{total}", f"{round(100 / total)}%"]
+    out = io.StringIO()
+    run_progress_command(tmp_path, "json", "ada", out, err, lessons=[lesson])
+    rows = {r["question"]: r for r in json.loads(out.getvalue())}
+    assert rows["xor-logic"]["counted"] is True and rows["workflow-reflect-1"]["counted"] is False
+
+
+def test_the_command_creates_no_folder(tmp_path, capsys):
+    missing = tmp_path / "nonexist"
+    assert main(["progress", "--data-dir", str(missing)]) == 0
+    assert "No progress saved yet" in capsys.readouterr().out
+    assert not missing.exists()

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from lesson_player import focus_panel, keys_for
 from screen_text import screen_text
+from tui_tutor.grading.scoring import Rules
 from tui_tutor.lesson.loader import load_lesson
 from tui_tutor.progress.store import ProgressStore
 from tui_tutor.review import review_items
@@ -98,9 +99,14 @@ async def test_review_drills_a_missed_question_with_fresh_numbers(tmp_path):
 def test_review_order_least_recently_correct_first(tmp_path):
     lesson = load_lesson(LESSON).lesson
     store = ProgressStore.open(tmp_path / "p.sqlite3")
-    store.record_answer("t", lesson.id, "xor-logic", answer="XOR", status="correct", score=1.0)   # mastered (no variants)
-    store.record_answer("t", lesson.id, "xor-table", answer={}, status="wrong", score=0.0)    # never right
-    store.record_answer("t", lesson.id, "neuron-output", answer="1.25", status="correct", score=1.0, first_try=True)
+    def rules(qid):
+        return Rules.for_question(next(q for q in lesson.questions() if q.id == qid), lesson.mastery)
+
+    store.record_answer("t", lesson.id, "xor-logic", answer="XOR", status="correct", score=1.0,
+                        rules=rules("xor-logic"))  # mastered (no variants)
+    store.record_answer("t", lesson.id, "xor-table", answer={}, status="wrong", score=0.0, rules=rules("xor-table"))  # never right
+    store.record_answer("t", lesson.id, "neuron-output", answer="1.25", status="correct", score=1.0,
+                        rules=rules("neuron-output"))  # one correct first try: not yet mastered
     items = [i.question.id for i in review_items([lesson], store, "t")]
     assert "xor-logic" not in items
     assert items[:2] == ["xor-table", "neuron-output"]  # never correct, then correct but not mastered

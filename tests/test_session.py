@@ -170,7 +170,8 @@ def test_a_failing_store_keeps_the_answer_and_says_so():
     result = s.check("b")
     assert result.status == "wrong" and result.targeted == ("Think again.",)
     assert s.last_answer == "b" and s.attempts == 1 and "not saved" in s.store_problem.lower()
-    assert s.check("a").status == "correct" and s.score == 1.0
+    assert s.check("a").status == "correct" and s.attempts == 2 and s.solved_variant
+    assert s.score == 0.0  # the rule still applies in memory: both options tried, nothing earned
     s2 = QuestionSession(PLAIN, "l1", "ada", BrokenStore())  # type: ignore[arg-type]
     assert s2.next_hint() == "Count." and "locked" in s2.store_problem
 
@@ -178,5 +179,41 @@ def test_a_failing_store_keeps_the_answer_and_says_so():
 def test_without_a_store_everything_works_in_memory():
     s = QuestionSession(CHOICE, "l1", "ada", None)
     assert s.store_problem is None
-    assert s.check("b").status == "wrong" and s.check("A").status == "correct"
-    assert s.attempts == 2 and s.score == 1.0 and s.store_problem is None
+    assert s.check("A").status == "correct"
+    assert s.attempts == 1 and s.score == 1.0 and s.mastered and s.store_problem is None
+
+
+FOUR = Question(id="four", kind="choice", line=1,
+                options=(Option("a"), Option("b"), Option("c", correct=True), Option("d")))
+
+
+@pytest.mark.parametrize("wrong_first, score", [([], 1.0), (["a"], 2 / 3), (["a", "b"], 1 / 3), (["a", "b", "d"], 0.0)])
+def test_guessing_through_a_choice_question_earns_nothing(store, wrong_first, score):
+    s = QuestionSession(FOUR, "l1", "ada", store)
+    for letter in wrong_first:
+        assert s.check(letter).status == "wrong"
+    assert s.check("c").status == "correct"
+    assert s.score == pytest.approx(score)
+    assert s.check("c").status == "correct" and s.score == pytest.approx(score)  # answering again adds nothing
+    assert s.mastered == (score > 0)  # no variants: a correct answer that earns credit masters it
+    assert QuestionSession(FOUR, "l1", "ada", store).score == pytest.approx(score)
+
+
+def test_a_question_without_variants_is_mastered_when_answered_correctly_unless_the_solution_was_shown(store):
+    hinted = QuestionSession(PLAIN, "l1", "ada", store)
+    hinted.next_hint()
+    assert hinted.check("3").status == "wrong" and not hinted.mastered
+    assert hinted.check("4").status == "correct" and hinted.mastered and hinted.score == pytest.approx(0.9)
+    assert QuestionSession(PLAIN, "l1", "ada", store).mastered  # the panel and the picker read the same
+    shown = QuestionSession(PLAIN, "l2", "ada", store)
+    shown.reveal()
+    assert shown.check("4").status == "correct" and not shown.mastered and shown.score == 0.0
+
+
+def test_a_saved_reflection_is_not_an_attempt(store):
+    s = QuestionSession(REFLECT, "l1", "ada", store)
+    assert s.check("Because it learns.").status == "saved"
+    assert s.attempts == 0 and not s.mastered
+    state = store.question_state("ada", "l1", "why")
+    assert state.attempts == 0 and state.last_answer == "Because it learns."
+    assert [a["status"] for a in store.answers("ada")] == ["saved"]  # kept in the history all the same

@@ -6,15 +6,13 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from tui_tutor.progress import paths, store as store_mod
 from tui_tutor.progress.paths import data_dir, db_path, filesystem_type, learner_name
+from tui_tutor.grading.scoring import Rules
 from tui_tutor.progress.store import ProgressStore, StoreError, schema_version
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -121,7 +119,7 @@ def test_round_trip(db, journal):
     with ProgressStore.open(db, journal=journal) as s:
         q1 = s.question_state("ada", "perceptron", "q1")
         assert q1 is not None
-        assert (q1.attempts, q1.best_score, q1.hints_used, q1.hints_total) == (2, 1.0, 1, 1)
+        assert (q1.attempts, q1.best_score, q1.hints_used, q1.hints_total) == (2, 0.9, 1, 1)  # a hint: -10%
         assert (q1.last_answer, q1.last_status) == ("1.25", "correct")
         assert q1.last_correct is not None and q1.updated >= q1.first_seen
         q2 = s.question_state("ada", "perceptron", "q2")
@@ -150,15 +148,17 @@ def test_answers_are_append_only(db):
 
 
 def test_ungraded_answers_are_kept_without_a_score(db):
-    """A `reflect` answer is saved, counts as an attempt, and never lowers a score."""
+    """A `reflect` answer is saved, is not an attempt, and never lowers a score."""
     with ProgressStore.open(db) as s:
         st = s.record_answer("ada", "l", "why", answer="Because.", status="saved", score=None)
-        assert st.attempts == 1 and st.best_score is None and st.last_answer == "Because."
+        assert st.attempts == 0 and st.best_score is None and st.last_answer == "Because."
         s.record_answer("ada", "l", "q", answer=1, status="partial", score=0.5)
-        assert s.record_answer("ada", "l", "q", answer=2, status="saved", score=None).best_score == 0.5
+        st = s.record_answer("ada", "l", "q", answer=2, status="saved", score=None)
+        assert (st.best_score, st.attempts, st.last_answer) == (0.5, 1, 2)
         assert [a["score"] for a in s.answers()] == [None, 0.5, None]
-        (summary,) = s.lesson_summary("ada")
-        assert summary["questions"] == 2 and summary["mean_score"] == 0.5
+        with pytest.raises(ValueError):
+            s.record_answer("ada", "l", "q", answer="?", status="invalid", score=0.0)
+        assert len(s.answers()) == 3
 
 
 def test_bad_scores_are_refused_and_nothing_is_written(db):
@@ -171,99 +171,39 @@ def test_bad_scores_are_refused_and_nothing_is_written(db):
 
 def test_variants_hints_and_mastery(db):
     with ProgressStore.open(db) as s:
-        ans = lambda status, **kw: s.record_answer(  # noqa: E731
-            "ada", "l", "q", answer=0, status=status, score=float(status == "correct"), **kw
-        )
+        def ans(status, n=2, **kw):
+            return s.record_answer("ada", "l", "q", answer=0, status=status, score=float(status == "correct"),
+                                   rules=Rules(mastery=n), **kw)
         # a correct first try on variant 0 starts the streak; a second answer to the same
-        # variant is not a first try, whatever the caller says
-        assert ans("correct", first_try=True).streak == 1
-        assert ans("correct", first_try=True).streak == 1
+        # variant is not a first try
+        assert ans("correct").streak == 1
+        assert ans("correct").streak == 1
         # fresh variant, a hint opened, then correct: unaided streak is broken
         s.start_variant("ada", "l", "q", 1, 111)
         s.record_hint("ada", "l", "q", 1)
         s.record_hint("ada", "l", "q", 2)
         s.record_hint("ada", "l", "q", 1)  # re-showing an opened hint adds nothing
-        st1 = ans("correct", first_try=True, variant=1, seed=111)
+        st1 = ans("correct", variant=1, seed=111)
         assert (st1.streak, st1.hints_used, st1.hints_total, st1.variant, st1.seed) == (0, 2, 2, 1, 111)
         # two fresh variants in a row, unaided and correct: mastered (mastery 2)
         s.start_variant("ada", "l", "q", 2, 222)
         assert s.question_state("ada", "l", "q").hints_used == 0
-        assert ans("correct", first_try=True, variant=2, seed=222, mastery=2).streak == 1
-        st3 = ans("correct", first_try=True, variant=3, seed=333, mastery=2)  # implicit start
+        assert ans("correct", variant=2, seed=222).streak == 1
+        st3 = ans("correct", variant=3, seed=333)  # implicit start
         assert st3.streak == 2 and st3.mastered and st3.variant_attempts == 1
         # a wrong first try resets the streak but never un-masters
         s.start_variant("ada", "l", "q", 4, 444)
         s.record_reveal("ada", "l", "q")
         s.record_reveal("ada", "l", "q")
-        st4 = ans("wrong", first_try=True, variant=4, seed=444)
+        st4 = ans("wrong", variant=4, seed=444)
         assert st4.streak == 0 and st4.mastered and st4.reveals_total == 1 and st4.revealed
         assert st4.attempts == 6 and st4.best_score == 1.0
-
-
-# A reference model of one question's state, to check the SQL against.
-_op = st.one_of(
-    st.tuples(st.just("start"), st.integers(0, 2), st.sampled_from([None, 7, 8])),
-    st.tuples(st.just("hint"), st.integers(0, 3)),
-    st.tuples(st.just("reveal")),
-    st.tuples(
-        st.just("answer"), st.sampled_from(["correct", "wrong", "partial"]), st.booleans(),
-        st.integers(0, 2), st.sampled_from([None, 7, 8]), st.integers(1, 3),
-    ),
-)
-
-
-def _model(ops):
-    m = dict(attempts=0, best=None, hints=0, revealed=False, hints_total=0, reveals_total=0,
-             variant=0, seed=None, vatt=0, streak=0, mastered=False)
-    for op in ops:
-        if op[0] == "start":
-            m.update(variant=op[1], seed=op[2], hints=0, revealed=False, vatt=0)
-        elif op[0] == "hint":
-            m["hints_total"] += max(0, op[1] - m["hints"])
-            m["hints"] = max(m["hints"], op[1])
-        elif op[0] == "reveal":
-            m["reveals_total"] += not m["revealed"]
-            m["revealed"] = True
-        else:
-            _, status, first_try, variant, seed, n = op
-            if (variant, seed) != (m["variant"], m["seed"]):
-                m.update(variant=variant, seed=seed, hints=0, revealed=False, vatt=0)
-            counts = first_try and m["vatt"] == 0
-            grows = status == "correct" and m["hints"] == 0 and not m["revealed"]
-            if counts:
-                m["streak"] = m["streak"] + 1 if grows else 0
-                m["mastered"] = m["mastered"] or (grows and m["streak"] >= n)
-            m["attempts"] += 1
-            m["vatt"] += 1
-            m["best"] = _score(status) if m["best"] is None else max(m["best"], _score(status))
-    return m
-
-
-def _score(status: str) -> float:
-    return {"correct": 1.0, "wrong": 0.0, "partial": 0.5}[status]
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(_op, min_size=1, max_size=25))
-def test_question_state_matches_a_reference_model(ops):
-    with tempfile.TemporaryDirectory() as folder, ProgressStore.open(Path(folder) / "p.sqlite3") as s:
-        for op in ops:
-            if op[0] == "start":
-                s.start_variant("ada", "l", "q", op[1], op[2])
-            elif op[0] == "hint":
-                s.record_hint("ada", "l", "q", op[1])
-            elif op[0] == "reveal":
-                s.record_reveal("ada", "l", "q")
-            else:
-                _, status, first_try, variant, seed, n = op
-                s.record_answer("ada", "l", "q", answer=status, status=status, score=_score(status),
-                                first_try=first_try, variant=variant, seed=seed, mastery=n)
-        got = s.question_state("ada", "l", "q")
-        want = _model(ops)
-        assert (got.attempts, got.best_score, got.hints_used, got.revealed, got.hints_total,
-                got.reveals_total, got.variant, got.seed, got.variant_attempts, got.streak,
-                got.mastered) == tuple(want.values())
-        assert len(s.answers()) == got.attempts
+        # the solution shown first: a correct answer to that variant earns 0
+        st5 = ans("correct", variant=4, seed=444)
+        assert st5.last_score == 0.0 and st5.revealed_first and st5.solved
+        assert [a["first_try"] for a in s.answers()] == [True, False, True, True, True, True, False]
+        with pytest.raises(ValueError):
+            ans("correct", n=0)
 
 
 # --------------------------------------------------------------------------- migrations
@@ -311,7 +251,8 @@ def test_a_version_0_database_is_migrated_and_keeps_its_other_tables(db):
 def test_an_older_schema_is_migrated_in_order_and_keeps_its_data(db, monkeypatch):
     with ProgressStore.open(db) as s:  # a file written by the current (older) version
         s.record_answer("ada", "l", "q", answer="old", status="correct", score=1)
-    assert _user_version(db) == 1 == schema_version()
+    current = schema_version()
+    assert _user_version(db) == current
     ran = []
 
     def v2(conn):
@@ -329,11 +270,46 @@ def test_an_older_schema_is_migrated_in_order_and_keeps_its_data(db, monkeypatch
         assert s.record_answer("ada", "l", "q", answer="new", status="wrong", score=0).attempts == 2
     with ProgressStore.open(db):
         pass  # already current: nothing runs again
-    assert ran == [2, 3] and _user_version(db) == 3
+    assert ran == [2, 3] and _user_version(db) == current + 2
     assert "badges" in _tables(db)
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT note FROM question_state").fetchall() == [("migrated",)]
     conn.close()
+
+
+def test_a_version_1_file_gets_the_one_rule_state_from_its_history(db, monkeypatch):
+    """Version 1 counted saved reflections as attempts and kept no per-variant rule state."""
+    monkeypatch.setattr(store_mod, "MIGRATIONS", store_mod.MIGRATIONS[:1])
+    conn = sqlite3.connect(db)
+    store_mod._v1_initial(conn)
+    conn.execute("PRAGMA user_version = 1")
+    rows = [  # (question, variant, seed, status, score)
+        ("why", 0, None, "saved", None),
+        ("q", 0, 5, "wrong", 0.0), ("q", 0, 5, "correct", 1.0), ("q", 0, 5, "wrong", 0.0),
+        ("r", 1, 6, "wrong", 0.0),
+    ]
+    for question, variant, seed, status, score in rows:
+        conn.execute(
+            """INSERT OR IGNORE INTO question_state (learner, lesson, question, first_seen, updated)
+               VALUES ('ada', 'l', ?, 0, 0)""", (question,))
+        conn.execute(
+            """UPDATE question_state SET attempts = attempts + 1, variant = ?, seed = ?,
+               variant_attempts = variant_attempts + 1, last_status = ?, best_score = MAX(COALESCE(best_score, 0), ?)
+               WHERE question = ?""", (variant, seed, status, score or 0, question))
+        conn.execute(
+            """INSERT INTO answers (learner, lesson, question, variant, seed, answer, status, score,
+               hints_used, revealed, first_try, created) VALUES ('ada', 'l', ?, ?, ?, '"x"', ?, ?, 0, 0, 0, 0)""",
+            (question, variant, seed, status, score))
+    conn.execute("UPDATE question_state SET revealed = 1 WHERE question = 'r'")
+    conn.commit()
+    conn.close()
+    monkeypatch.undo()
+    with ProgressStore.open(db) as s:
+        why, q, r = (s.question_state("ada", "l", name) for name in ("why", "q", "r"))
+        assert why.attempts == 0 and why.last_status == "saved"
+        assert (q.attempts, q.variant_attempts, q.solved, q.misses, q.revealed_first) == (3, 3, True, 1, False)
+        assert (r.attempts, r.solved, r.misses, r.revealed_first, r.last_score) == (1, False, 1, True, 0.0)
+    assert _user_version(db) == schema_version()
 
 
 def test_a_failing_migration_leaves_the_file_as_it_was(db, monkeypatch):
@@ -344,10 +320,11 @@ def test_a_failing_migration_leaves_the_file_as_it_was(db, monkeypatch):
         conn.execute("CREATE TABLE half_done (x)")
         raise sqlite3.OperationalError("disk I/O error")
 
+    current = schema_version()
     monkeypatch.setattr(store_mod, "MIGRATIONS", [*store_mod.MIGRATIONS, broken])
     with pytest.raises(StoreError, match="disk I/O error"):
         ProgressStore.open(db)
-    assert _user_version(db) == 1 and "half_done" not in _tables(db)
+    assert _user_version(db) == current and "half_done" not in _tables(db)
 
 
 def test_a_newer_file_is_refused_and_left_alone(db):

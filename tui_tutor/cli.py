@@ -54,7 +54,7 @@ def _validate(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="tui-tutor validate", description="Check lesson files; print `path:line: message` for each problem.")
     parser.add_argument("paths", nargs="+", type=Path, help="lesson files or folders")
     args = parser.parse_args(argv)
-    from tui_tutor.lesson.validate import run_validate
+    from tui_tutor.validate import run_validate
 
     return run_validate(args.paths, sys.stdout)
 
@@ -63,20 +63,19 @@ def _progress(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="tui-tutor progress", description="Show or export saved progress.")
     parser.add_argument("--export", choices=("csv", "json"), help="write one row per question to standard output")
     parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--lessons", action="append", type=Path, default=[], metavar="DIR",
+                        help="lesson folders besides the bundled ones, for their totals (may be repeated)")
     who = parser.add_mutually_exclusive_group()
     who.add_argument("--learner", default=None, help="only this learner (default: you)")
     who.add_argument("--all", action="store_true", help="every learner in the store (for instructors)")
     args = parser.parse_args(argv)
-    from tui_tutor.progress.paths import data_dir, learner_name
-    from tui_tutor.progress.report import run_progress_command
+    from tui_tutor.lesson.catalog import Catalog
+    from tui_tutor.progress.paths import learner_name
+    from tui_tutor.progress.report import progress_folder, run_progress_command
 
     learner = None if args.all else (args.learner or learner_name())
-    try:
-        folder = data_dir(args.data_dir)
-    except OSError as exc:
-        print(f"tui-tutor: cannot use the data folder: {exc}", file=sys.stderr)
-        return 1
-    return run_progress_command(folder, args.export, learner, sys.stdout)
+    lessons = Catalog.from_paths(_lesson_paths(argparse.Namespace(path=None, lessons=args.lessons))).lessons
+    return run_progress_command(progress_folder(args.data_dir), args.export, learner, sys.stdout, lessons=lessons)
 
 
 def _lesson_paths(args: argparse.Namespace) -> list[Path]:

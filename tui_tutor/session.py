@@ -1,9 +1,11 @@
 """One learner working on one question: the only place where a question, the grading engine,
 its variants and the progress store meet.
 
-Why a UI-free class: the rules (what counts as an attempt, what is recorded and when, how a
-score is worked out) must be the same whatever draws them, and must be testable without a
-terminal. The screen only shows what this class decides.
+Why a UI-free class: what is recorded and when must be the same whatever draws it, and
+must be testable without a terminal. The screen only shows what this class decides. What
+counts as an attempt, the score and mastery are not worked out here: they are the
+`Standing` that `grading.scoring.apply` (the one rule) makes, kept by the store when there
+is one, and in memory when there is none (or when it fails).
 
 Durability: every graded answer is recorded *before* `check` returns, so what the screen
 shows as checked is on disk. A failing store never loses the learner's work on screen: the
@@ -13,48 +15,20 @@ error is kept in `store_problem` and the session goes on in memory.
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from tui_tutor.grading.checkers import check as grade
 from tui_tutor.grading.checkers import key_text
+from tui_tutor.grading.codec import decode_answer, encode_answer
 from tui_tutor.grading.result import Result
-from tui_tutor.grading.scoring import question_score
+from tui_tutor.grading.scoring import GRADED, Answered, Event, HintOpened, Revealed, Rules, Standing, VariantStarted, apply
 from tui_tutor.grading.variants import VariantError, draw, render, variant_seed
 from tui_tutor.lesson.model import Question
 from tui_tutor.progress.store import ProgressStore, QuestionState, StoreError
 
 _STORE_ERRORS = (sqlite3.Error, StoreError, OSError)
-
-
-def encode_answer(kind: str, answer: Any) -> Any:
-    """The answer as JSON-friendly data for the store (table keys (r, c) become "r,c")."""
-    if kind == "table" and isinstance(answer, dict):
-        return {f"{r},{c}": text for (r, c), text in answer.items()}
-    if isinstance(answer, (set, frozenset, tuple)):
-        return sorted(answer) if isinstance(answer, (set, frozenset)) else list(answer)
-    return answer
-
-
-def decode_answer(kind: str, stored: Any) -> Any:
-    """The inverse of `encode_answer`, tolerant of anything odd in an old file (None then)."""
-    if stored is None:
-        return None
-    if kind == "table":
-        if not isinstance(stored, dict):
-            return None
-        out: dict[tuple[int, int], str] = {}
-        for key, text in stored.items():
-            try:
-                r, c = (int(p) for p in str(key).split(","))
-            except ValueError:
-                continue
-            out[(r, c)] = "" if text is None else str(text)
-        return out
-    if kind in ("numeric", "text", "reflect", "choice"):
-        return stored if isinstance(stored, (str, int, float)) else None
-    if kind in ("multi", "matching", "order"):
-        return list(stored) if isinstance(stored, list) else None
-    return stored
+_T = TypeVar("_T")
 
 
 class QuestionSession:
@@ -75,7 +49,8 @@ class QuestionSession:
         self.lesson_id = lesson_id
         self.learner = learner
         self.store = store
-        self.mastery_n = max(1, int(mastery_n))
+        #: What the scoring rule needs to know about this question.
+        self.rules = Rules.for_question(question, mastery_n)
         #: A learner-facing sentence when saving or reading progress failed (None when fine).
         self.store_problem: str | None = None
         #: A learner-facing sentence when the question's variants could not be drawn.
@@ -84,15 +59,7 @@ class QuestionSession:
         self._seed: int | None = None
         self._values: dict[str, float] = {}
         self._question = question
-        self._hints = 0
-        self._revealed = False
-        self._revealed_before_correct = False
-        self._correct_on_variant = False
-        self._attempts = 0
-        self._variant_attempts = 0
-        self._best = 0.0
-        self._streak = 0
-        self._mastered = False
+        self._standing = Standing()
         self._last_answer: Any = None
         self._last_result: Result | None = None
         #: True once the store holds this variant's number and seed (so hints stick to it).
@@ -105,25 +72,18 @@ class QuestionSession:
         state = self._call(lambda s: s.question_state(self.learner, self.lesson_id, self.base.id))
         if not isinstance(state, QuestionState):
             self._use_variant(0, self._seed_for(0))
+            self._standing = Standing(variant=0, seed=self._seed)
             return
         seed = state.seed if state.seed is not None else self._seed_for(state.variant)
         self._use_variant(state.variant, seed)
         self._pinned = state.seed is not None
-        self._hints = min(max(0, state.hints_used), len(self._question.hints))
-        self._revealed = bool(state.revealed)
-        self._attempts = state.attempts
-        self._variant_attempts = state.variant_attempts
-        self._best = float(state.best_score or 0.0)
-        self._streak = state.streak
-        self._mastered = bool(state.mastered)
-        if state.variant_attempts > 0 and state.last_answer is not None:
+        self._standing = state.standing
+        answered_here = state.variant_attempts > 0 or state.last_status == "saved"
+        if answered_here and state.last_answer is not None:
             answer = decode_answer(self.base.kind, state.last_answer)
             if answer is not None:
                 self._last_answer = answer
                 self._last_result = grade(self._question, answer, self._grading_values())  # pure: not recorded again
-                self._correct_on_variant = state.last_status == "correct" or self._last_result.status == "correct"
-        # A reveal before any correct answer on this variant zeroes later answers to it.
-        self._revealed_before_correct = self._revealed and not self._correct_on_variant
 
     def _seed_for(self, number: int) -> int:
         return variant_seed(self.learner, self.lesson_id, self.base.id, number)
@@ -144,7 +104,7 @@ class QuestionSession:
 
     # ------------------------------------------------------------------ store plumbing
 
-    def _call(self, fn):
+    def _call(self, fn: Callable[[ProgressStore], _T]) -> _T | None:
         """Run one store operation; a failure is kept for the UI, never raised."""
         if self.store is None:
             return None
@@ -159,11 +119,22 @@ class QuestionSession:
         self.store_problem = None
         return result
 
+    def _record(self, event: Event, write: Callable[[ProgressStore], QuestionState]) -> None:
+        """The one way the standing changes: the store applies the rule and keeps the result;
+        without a store (or when it fails) the same rule is applied in memory."""
+        state = self._call(write)
+        if isinstance(state, QuestionState):  # the store's word wins (another tutor may share it)
+            self._standing = state.standing
+            self._pinned = True
+        else:
+            self._standing = apply(self._standing, event, self.rules)
+
     def _pin(self) -> None:
         """Before the first hint or reveal: store the variant in use, so they belong to it."""
         if not self._pinned and self.store is not None:
             variant, seed = self._variant, self._seed
-            self._call(lambda s: s.start_variant(self.learner, self.lesson_id, self.base.id, variant, seed))
+            self._record(VariantStarted(variant, seed),
+                         lambda s: s.start_variant(self.learner, self.lesson_id, self.base.id, variant, seed))
             self._pinned = self.store_problem is None
 
     # ------------------------------------------------------------------ read-only view
@@ -186,30 +157,35 @@ class QuestionSession:
         return self._seed
 
     @property
+    def standing(self) -> Standing:
+        """The learner's standing on this question, as the one scoring rule left it."""
+        return self._standing
+
+    @property
     def attempts(self) -> int:
-        """Graded answers over all variants (unreadable answers do not count)."""
-        return self._attempts
+        """Graded answers over all variants (unreadable answers and reflections do not count)."""
+        return self._standing.attempts
 
     @property
     def variant_attempts(self) -> int:
-        return self._variant_attempts
+        return self._standing.variant_attempts
 
     @property
     def hints_shown(self) -> int:
-        return self._hints
+        return min(self._standing.hints_used, len(self._question.hints))
 
     @property
     def hints(self) -> tuple[str, ...]:
         """The hints opened so far on this variant, in order."""
-        return self._question.hints[: self._hints]
+        return self._question.hints[: self.hints_shown]
 
     @property
     def hints_left(self) -> int:
-        return len(self._question.hints) - self._hints
+        return len(self._question.hints) - self.hints_shown
 
     @property
     def revealed(self) -> bool:
-        return self._revealed
+        return self._standing.revealed
 
     @property
     def last_result(self) -> Result | None:
@@ -222,20 +198,20 @@ class QuestionSession:
     @property
     def solved_variant(self) -> bool:
         """True once the current variant was answered correctly."""
-        return self._correct_on_variant
+        return self._standing.solved
 
     @property
     def mastered(self) -> bool:
-        return self._mastered
+        return self._standing.mastered
 
     @property
     def streak(self) -> int:
-        return self._streak
+        return self._standing.streak
 
     @property
     def score(self) -> float:
-        """The question's score: the best recorded answer, each scored by the one rule."""
-        return self._best
+        """The question's score: its best credit by the one rule (0 before a graded answer)."""
+        return float(self._standing.best_score or 0.0)
 
     @property
     def graded(self) -> bool:
@@ -261,48 +237,29 @@ class QuestionSession:
         result = grade(self._question, answer, self._grading_values())
         if result.status == "invalid":
             return result  # not an attempt, not stored; the previous feedback stays valid
-        graded = result.status != "saved"
-        # The store's contract: a first answer to the variant may count toward mastery; the
-        # store itself grows the streak only when no hint or reveal was used on the variant.
-        first_try = graded and self._variant_attempts == 0
-        unaided = self._hints == 0 and not self._revealed
-        scored = question_score(result.score, self._hints, self._revealed_before_correct) if graded else None
-        state = self._call(lambda s: s.record_answer(
+        raw = result.score if result.status in GRADED else None
+        event = Answered(result.status, raw, self._variant, self._seed)
+        self._record(event, lambda s: s.record_answer(
             self.learner, self.lesson_id, self.base.id,
-            answer=encode_answer(self.base.kind, answer), status=result.status, score=scored,
-            variant=self._variant, seed=self._seed, first_try=first_try, mastery=self.mastery_n))
+            answer=encode_answer(self.base.kind, answer), status=result.status, score=raw,
+            variant=self._variant, seed=self._seed, rules=self.rules))
         self._last_answer, self._last_result = answer, result
-        self._attempts += 1
-        self._variant_attempts += 1
-        self._best = max(self._best, scored or 0.0)
-        if first_try:
-            self._streak = self._streak + 1 if result.status == "correct" and unaided else 0
-            self._mastered = self._mastered or self._streak >= self.mastery_n
-        if result.status == "correct":
-            self._correct_on_variant = True
-        if isinstance(state, QuestionState):  # the store's word wins (another tutor may share it)
-            self._pinned = True
-            self._attempts, self._best = state.attempts, max(self._best, float(state.best_score or 0.0))
-            self._streak, self._mastered = state.streak, bool(state.mastered)
         return result
 
     def next_hint(self) -> str | None:
         """Open the next hint (recorded); None when there is none left."""
-        if self._hints >= len(self._question.hints):
+        count = self.hints_shown + 1
+        if count > len(self._question.hints):
             return None
-        self._hints += 1
-        count = self._hints
         self._pin()
-        self._call(lambda s: s.record_hint(self.learner, self.lesson_id, self.base.id, count))
+        self._record(HintOpened(count), lambda s: s.record_hint(self.learner, self.lesson_id, self.base.id, count))
         return self._question.hints[count - 1]
 
     def reveal(self) -> str:
         """The answer and the worked solution as Markdown; recorded once per variant."""
-        if not self._revealed:
-            self._revealed = True
-            self._revealed_before_correct = not self._correct_on_variant
+        if not self.revealed:
             self._pin()
-            self._call(lambda s: s.record_reveal(self.learner, self.lesson_id, self.base.id))
+            self._record(Revealed(), lambda s: s.record_reveal(self.learner, self.lesson_id, self.base.id))
         return self.solution_text()
 
     def solution_text(self) -> str:
@@ -322,10 +279,8 @@ class QuestionSession:
         number = self._variant + 1
         seed = self._seed_for(number)
         self._use_variant(number, seed)
-        self._call(lambda s: s.start_variant(self.learner, self.lesson_id, self.base.id, number, seed))
+        self._record(VariantStarted(number, seed),
+                     lambda s: s.start_variant(self.learner, self.lesson_id, self.base.id, number, seed))
         self._pinned = self.store is not None and self.store_problem is None
-        self._hints = 0
-        self._revealed = self._revealed_before_correct = self._correct_on_variant = False
-        self._variant_attempts = 0
         self._last_answer = self._last_result = None
         return self._question

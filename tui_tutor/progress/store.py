@@ -16,10 +16,15 @@ GPFS. So: WAL on a local file system, the classic rollback journal (`journal_mod
 which relies only on POSIX file locks) on a network one (see `paths.is_network_filesystem`).
 `journal=` or env `TUI_TUTOR_JOURNAL` (`wal` or `delete`) overrides the guess.
 
+Scoring. The store holds no rule of its own: each write reads the question's `Standing`,
+applies the event with `tui_tutor.grading.scoring.apply` (the one scoring rule) and writes
+the result back, all inside one transaction.
+
 Concurrency. A learner may run two tutors at once (two SSH sessions). Writes take the
 write lock up front (`BEGIN IMMEDIATE`, so the busy timeout applies instead of a deadlock
-error), counters are incremented in SQL, and the answer row and the question state change
-in one transaction: no update is lost. `busy_timeout` is 5 s.
+error), so the read-apply-write of one tutor cannot interleave with another's, and the
+answer row and the question state change in one transaction: no update is lost.
+`busy_timeout` is 5 s.
 
 Threads. One sqlite3 connection per store, usable only from the thread that opened it
 (the app's UI thread); writes take about a millisecond, so the UI need not offload them.
@@ -32,19 +37,19 @@ with a clear error and left untouched. A damaged file is moved aside, never dele
 from __future__ import annotations
 
 import json
-import math
 import os
 import sqlite3
 import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from tui_tutor.grading.scoring import GRADED, Answered, Event, HintOpened, Revealed, Rules, Standing, VariantStarted, apply
 from tui_tutor.progress.paths import is_network_filesystem
 
 BUSY_TIMEOUT_MS = 5000
@@ -60,33 +65,27 @@ class StoreError(Exception):
 
 
 @dataclass(frozen=True)
-class QuestionState:
-    """A learner's standing on one question.
+class QuestionState(Standing):
+    """A learner's standing on one question (see `Standing`), with where and when.
 
-    `hints_used`, `revealed` and `variant_attempts` are about the current variant (reset by
-    `start_variant`); `hints_total` and `reveals_total` count over all variants.
-    `streak` counts consecutive correct, unaided first answers to fresh variants.
+    `last_answer` is the decoded answer object (None before the first answer).
     """
 
-    learner: str
-    lesson: str
-    question: str
-    attempts: int
-    best_score: float | None  # None until a graded answer
-    hints_used: int
-    revealed: bool
-    hints_total: int
-    reveals_total: int
-    variant: int
-    seed: int | None
-    variant_attempts: int
-    streak: int
-    mastered: bool
-    last_answer: Any  # the decoded answer object, None before the first answer
-    last_status: str | None
-    first_seen: float
-    updated: float
-    last_correct: float | None
+    learner: str = ""
+    lesson: str = ""
+    question: str = ""
+    last_answer: Any = None
+    first_seen: float = 0.0
+    updated: float = 0.0
+    last_correct: float | None = None
+
+    @property
+    def standing(self) -> Standing:
+        """Only the rule's part, for `scoring.apply` and comparisons."""
+        return Standing(**{name: getattr(self, name) for name in _STANDING_FIELDS})
+
+
+_STANDING_FIELDS = tuple(f.name for f in fields(Standing))
 
 
 # --------------------------------------------------------------------------- schema
@@ -150,8 +149,34 @@ def _v1_initial(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def _v2_one_rule(conn: sqlite3.Connection) -> None:
+    """Version 2: the state `scoring.apply` keeps per variant, and attempts as graded answers.
+
+    Saved reflections stop counting as attempts; `solved`, `misses` and `revealed_first` are
+    rebuilt from the answer history of the variant in use.
+    """
+    for column in ("revealed_first", "misses", "solved"):
+        conn.execute(f"ALTER TABLE question_state ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0")
+    conn.execute("ALTER TABLE question_state ADD COLUMN last_score REAL")
+    graded = "status IN ('correct', 'partial', 'wrong')"
+    same = "a.learner = q.learner AND a.lesson = q.lesson AND a.question = q.question"
+    variant = f"{same} AND a.variant = q.variant AND a.seed IS q.seed"
+    first_correct = f"(SELECT MIN(id) FROM answers a WHERE {variant} AND a.status = 'correct')"
+    conn.execute(
+        f"""UPDATE question_state AS q SET
+            attempts = (SELECT COUNT(*) FROM answers a WHERE {same} AND a.{graded}),
+            variant_attempts = MIN(variant_attempts,
+                (SELECT COUNT(*) FROM answers a WHERE {variant} AND a.{graded})),
+            solved = {first_correct} IS NOT NULL,
+            misses = (SELECT COUNT(*) FROM answers a WHERE {variant} AND a.status IN ('partial', 'wrong')
+                      AND a.id < COALESCE({first_correct}, 1e18)),
+            revealed_first = revealed AND {first_correct} IS NULL,
+            last_score = (SELECT score FROM answers a WHERE {same} AND a.{graded} ORDER BY id DESC LIMIT 1)"""
+    )
+
+
 #: MIGRATIONS[i] upgrades a database from user_version i to i + 1. Append only.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_initial]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_initial, _v2_one_rule]
 
 
 def schema_version() -> int:
@@ -200,23 +225,15 @@ def iso_time(unix: float | None) -> str | None:
 
 
 def _state(row: sqlite3.Row) -> QuestionState:
+    values = {name: row[name] for name in _STANDING_FIELDS}
+    for name in ("revealed", "revealed_first", "solved", "mastered"):
+        values[name] = bool(values[name])
     return QuestionState(
+        **values,
         learner=row["learner"],
         lesson=row["lesson"],
         question=row["question"],
-        attempts=row["attempts"],
-        best_score=row["best_score"],
-        hints_used=row["hints_used"],
-        revealed=bool(row["revealed"]),
-        hints_total=row["hints_total"],
-        reveals_total=row["reveals_total"],
-        variant=row["variant"],
-        seed=row["seed"],
-        variant_attempts=row["variant_attempts"],
-        streak=row["streak"],
-        mastered=bool(row["mastered"]),
         last_answer=_decode(row["last_answer"]),
-        last_status=row["last_status"],
         first_seen=row["first_seen"],
         updated=row["updated"],
         last_correct=row["last_correct"],
@@ -463,13 +480,56 @@ class ProgressStore:
                 raise StoreError(f"Could not save {what}: {exc}.") from exc
             raise
 
-    def _read(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+    def _read(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         try:
             return self._conn.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
             raise StoreError(f"Could not read progress: {exc}.") from exc
 
     # ---- writes
+
+    def _change(
+        self, what: str, learner: str, lesson: str, question: str, event: Event, rules: Rules,
+        answer: object = None,
+    ) -> QuestionState:
+        """Read the standing, apply `event` by the one rule and write it back, in one transaction."""
+        select = "SELECT * FROM question_state WHERE learner = ? AND lesson = ? AND question = ?"
+        key = (learner, lesson, question)
+        with self._write(what) as conn:
+            row = conn.execute(select, key).fetchone()
+            after = apply(_state(row).standing if row is not None else Standing(), event, rules)
+            now = time.time()
+            p: dict[str, Any] = {name: getattr(after, name) for name in _STANDING_FIELDS}
+            p.update(learner=learner, lesson=lesson, question=question, now=now, answer=None, correct_time=None)
+            answered = isinstance(event, Answered)
+            if answered:
+                p["answer"] = _encode(answer)
+                p["correct_time"] = now if after.last_status == CORRECT else None
+            names = ", ".join(_STANDING_FIELDS)
+            conn.execute(
+                f"""INSERT INTO question_state (learner, lesson, question, {names}, last_answer,
+                        first_seen, updated, last_correct)
+                    VALUES (:learner, :lesson, :question, {", ".join(":" + n for n in _STANDING_FIELDS)},
+                        :answer, :now, :now, :correct_time)
+                    ON CONFLICT (learner, lesson, question) DO UPDATE SET
+                        {", ".join(f"{n} = excluded.{n}" for n in _STANDING_FIELDS)},
+                        last_answer = {"excluded.last_answer" if answered else "last_answer"},
+                        updated = excluded.updated,
+                        last_correct = COALESCE(excluded.last_correct, last_correct)""",
+                p,
+            )
+            if answered:
+                graded = after.last_status in GRADED
+                conn.execute(
+                    """INSERT INTO answers (learner, lesson, question, variant, seed, answer, status,
+                            score, hints_used, revealed, first_try, created)
+                       VALUES (:learner, :lesson, :question, :variant, :seed, :answer, :last_status,
+                            :score, :hints_used, :revealed, :first_try, :now)""",
+                    {**p, "score": after.last_score if graded else None,
+                     "first_try": int(graded and after.variant_attempts == 1)},
+                )
+            row = conn.execute(select, key).fetchone()
+        return _state(row)
 
     def record_answer(
         self,
@@ -482,126 +542,32 @@ class ProgressStore:
         score: float | None,
         variant: int = 0,
         seed: int | None = None,
-        first_try: bool = False,
-        mastery: int = 2,
+        rules: Rules | None = None,
     ) -> QuestionState:
-        """Append the answer to the history and update the question's state, atomically.
+        """Append the answer to the history and update the question's standing, atomically.
 
-        `status` is the grader's verdict; "correct" counts as correct. `score` is in [0, 1],
-        or None for an ungraded answer (a `reflect` question). `first_try` marks an
-        answer that may count toward mastery (the caller's practice mode); it counts only
-        if it is the first answer to the current variant. Then the streak grows when it is
-        correct with no hint or reveal on that variant, and drops to 0 otherwise; the
-        question is mastered once the streak reaches `mastery` and stays mastered.
-        A `variant`/`seed` different from the stored one starts that variant implicitly.
+        `status` and `score` are the grader's verdict and raw score in [0, 1] (None for a
+        saved reflection); the score kept is the credit `scoring.apply` gives it (hints,
+        solution shown, guessing). A `variant`/`seed` other than the stored one starts that
+        variant. "invalid" answers are not recorded at all.
         """
-        if score is not None:
-            score = float(score)
-            if not (math.isfinite(score) and 0.0 <= score <= 1.0):
-                raise ValueError(f"score must be between 0 and 1, not {score!r}")
-        if mastery < 1:
-            raise ValueError(f"mastery must be at least 1, not {mastery!r}")
-        correct = status == CORRECT
-        now = time.time()
-        p = {
-            "learner": learner, "lesson": lesson, "question": question,
-            "variant": int(variant), "seed": None if seed is None else int(seed),
-            "answer": _encode(answer), "status": status, "score": score, "now": now,
-            "first_try": int(bool(first_try)), "correct": int(correct), "mastery": int(mastery),
-            "streak0": int(bool(first_try) and correct),
-            "mastered0": int(bool(first_try) and correct and mastery <= 1),
-            "correct_time": now if correct else None,
-        }
-        fresh = "(variant IS NOT excluded.variant OR seed IS NOT excluded.seed)"
-        counts = f"(:first_try AND ({fresh} OR variant_attempts = 0))"
-        unaided = f"({fresh} OR (hints_used = 0 AND revealed = 0))"
-        grows = f"(:correct AND {unaided})"
-        with self._write("your answer") as conn:
-            conn.execute(
-                f"""INSERT INTO question_state (learner, lesson, question, attempts, best_score,
-                        variant, seed, variant_attempts, streak, mastered, last_answer,
-                        last_status, first_seen, updated, last_correct)
-                    VALUES (:learner, :lesson, :question, 1, :score, :variant, :seed, 1,
-                        :streak0, :mastered0, :answer, :status, :now, :now, :correct_time)
-                    ON CONFLICT (learner, lesson, question) DO UPDATE SET
-                        attempts = attempts + 1,
-                        best_score = CASE WHEN best_score IS NULL THEN excluded.best_score
-                                          WHEN excluded.best_score IS NULL THEN best_score
-                                          ELSE MAX(best_score, excluded.best_score) END,
-                        hints_used = CASE WHEN {fresh} THEN 0 ELSE hints_used END,
-                        revealed = CASE WHEN {fresh} THEN 0 ELSE revealed END,
-                        variant = excluded.variant,
-                        seed = excluded.seed,
-                        variant_attempts = CASE WHEN {fresh} THEN 1 ELSE variant_attempts + 1 END,
-                        streak = CASE WHEN NOT {counts} THEN streak
-                                      WHEN {grows} THEN streak + 1 ELSE 0 END,
-                        mastered = CASE WHEN mastered THEN 1
-                                        WHEN {counts} AND {grows} AND streak + 1 >= :mastery
-                                        THEN 1 ELSE 0 END,
-                        last_answer = excluded.last_answer,
-                        last_status = excluded.last_status,
-                        updated = excluded.updated,
-                        last_correct = COALESCE(excluded.last_correct, last_correct)""",
-                p,
-            )
-            conn.execute(
-                """INSERT INTO answers (learner, lesson, question, variant, seed, answer, status,
-                        score, hints_used, revealed, first_try, created)
-                   SELECT learner, lesson, question, :variant, :seed, :answer, :status, :score,
-                        hints_used, revealed, :first_try, :now
-                   FROM question_state
-                   WHERE learner = :learner AND lesson = :lesson AND question = :question""",
-                p,
-            )
-            row = conn.execute(
-                "SELECT * FROM question_state WHERE learner = ? AND lesson = ? AND question = ?",
-                (learner, lesson, question),
-            ).fetchone()
-        return _state(row)
+        if status == "invalid":
+            raise ValueError("an unreadable answer is not recorded")
+        event = Answered(status, None if score is None else float(score), int(variant), None if seed is None else int(seed))
+        return self._change("your answer", learner, lesson, question, event, rules or Rules(), answer)
 
-    def record_hint(self, learner: str, lesson: str, question: str, hints_used: int) -> None:
+    def record_hint(self, learner: str, lesson: str, question: str, hints_used: int) -> QuestionState:
         """The learner has now opened `hints_used` hints of the current variant."""
-        if hints_used < 0:
-            raise ValueError(f"hints_used must not be negative, not {hints_used!r}")
-        with self._write("the hint") as conn:
-            conn.execute(
-                """INSERT INTO question_state (learner, lesson, question, hints_used,
-                        hints_total, first_seen, updated)
-                   VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?5)
-                   ON CONFLICT (learner, lesson, question) DO UPDATE SET
-                        hints_total = hints_total + MAX(0, excluded.hints_used - hints_used),
-                        hints_used = MAX(hints_used, excluded.hints_used),
-                        updated = excluded.updated""",
-                (learner, lesson, question, int(hints_used), time.time()),
-            )
+        return self._change("the hint", learner, lesson, question, HintOpened(int(hints_used)), Rules())
 
-    def record_reveal(self, learner: str, lesson: str, question: str) -> None:
+    def record_reveal(self, learner: str, lesson: str, question: str) -> QuestionState:
         """The learner revealed the solution of the current variant."""
-        with self._write("the reveal") as conn:
-            conn.execute(
-                """INSERT INTO question_state (learner, lesson, question, revealed,
-                        reveals_total, first_seen, updated)
-                   VALUES (?1, ?2, ?3, 1, 1, ?4, ?4)
-                   ON CONFLICT (learner, lesson, question) DO UPDATE SET
-                        reveals_total = reveals_total + (1 - revealed),
-                        revealed = 1,
-                        updated = excluded.updated""",
-                (learner, lesson, question, time.time()),
-            )
+        return self._change("the reveal", learner, lesson, question, Revealed(), Rules())
 
-    def start_variant(self, learner: str, lesson: str, question: str, variant: int, seed: int | None) -> None:
+    def start_variant(self, learner: str, lesson: str, question: str, variant: int, seed: int | None) -> QuestionState:
         """A fresh variant was drawn: its hints, reveal and first try start from zero."""
-        with self._write("the new variant") as conn:
-            conn.execute(
-                """INSERT INTO question_state (learner, lesson, question, variant, seed,
-                        first_seen, updated)
-                   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
-                   ON CONFLICT (learner, lesson, question) DO UPDATE SET
-                        variant = excluded.variant, seed = excluded.seed,
-                        hints_used = 0, revealed = 0, variant_attempts = 0,
-                        updated = excluded.updated""",
-                (learner, lesson, question, int(variant), None if seed is None else int(seed), time.time()),
-            )
+        event = VariantStarted(int(variant), None if seed is None else int(seed))
+        return self._change("the new variant", learner, lesson, question, event, Rules())
 
     def set_position(self, learner: str, lesson: str, step: int) -> None:
         """Remember the step the learner is on, to resume there."""
@@ -639,7 +605,7 @@ class ProgressStore:
         )
         return [row[0] for row in rows]
 
-    def answers(self, learner: str | None = None, lesson: str | None = None) -> list[dict]:
+    def answers(self, learner: str | None = None, lesson: str | None = None) -> list[dict[str, Any]]:
         """The full answer history, oldest first; `answer` decoded from JSON."""
         rows = self._read(
             """SELECT * FROM answers
@@ -656,69 +622,19 @@ class ProgressStore:
             out.append(item)
         return out
 
-    def export_rows(self, learner: str | None = None) -> list[dict]:
-        """One row per (learner, lesson, question), ready for CSV/JSON export."""
+    def states(self, learner: str | None = None) -> list[QuestionState]:
+        """Every question's state (of one learner, or of all), by learner, lesson and first seen."""
         rows = self._read(
             """SELECT * FROM question_state WHERE (:learner IS NULL OR learner = :learner)
                ORDER BY learner, lesson, first_seen, question""",
             {"learner": learner},
         )
-        return [
-            {
-                "learner": row["learner"],
-                "lesson": row["lesson"],
-                "question": row["question"],
-                "score": row["best_score"],
-                "attempts": row["attempts"],
-                "hints": row["hints_total"],
-                "revealed": row["reveals_total"],
-                "last_answer": _decode(row["last_answer"]),
-                "variant": row["variant"],
-                "seed": row["seed"],
-                "time": iso_time(row["updated"]),
-                "status": row["last_status"],
-                "mastered": bool(row["mastered"]),
-            }
-            for row in rows
-        ]
+        return [_state(row) for row in rows]
 
-    def lesson_summary(self, learner: str | None = None) -> list[dict]:
-        """Per learner and lesson (answered or merely opened): counts and last activity.
-
-        `mean_score` is the mean best score over graded answered questions (None if none).
-        """
-        where = "WHERE (:learner IS NULL OR learner = :learner)"
-        stats = self._read(
-            f"""SELECT learner, lesson,
-                   SUM(attempts > 0) AS questions,
-                   AVG(best_score) AS mean_score,
-                   SUM(attempts) AS attempts, SUM(hints_total) AS hints,
-                   SUM(reveals_total) AS reveals, SUM(mastered) AS mastered,
-                   MAX(updated) AS updated
-                FROM question_state {where} GROUP BY learner, lesson""",
+    def positions(self, learner: str | None = None) -> list[tuple[str, str, int, float]]:
+        """(learner, lesson, step, updated) of every saved reading position."""
+        rows = self._read(
+            "SELECT learner, lesson, step, updated FROM position WHERE (:learner IS NULL OR learner = :learner)",
             {"learner": learner},
         )
-        positions = self._read(f"SELECT learner, lesson, step, updated FROM position {where}", {"learner": learner})
-        merged: dict[tuple[str, str], dict] = {}
-        for row in stats:
-            merged[(row["learner"], row["lesson"])] = {
-                "learner": row["learner"], "lesson": row["lesson"],
-                "questions": row["questions"], "mean_score": row["mean_score"],
-                "attempts": row["attempts"], "hints": row["hints"], "reveals": row["reveals"],
-                "mastered": row["mastered"], "step": None, "updated": row["updated"],
-            }
-        for row in positions:
-            entry = merged.setdefault(
-                (row["learner"], row["lesson"]),
-                {
-                    "learner": row["learner"], "lesson": row["lesson"], "questions": 0,
-                    "mean_score": None, "attempts": 0, "hints": 0, "reveals": 0, "mastered": 0,
-                    "step": None, "updated": row["updated"],
-                },
-            )
-            entry["step"] = row["step"]
-            entry["updated"] = max(entry["updated"], row["updated"])
-        result = [merged[key] for key in sorted(merged)]
-        for entry in result:
-            entry["last_activity"] = iso_time(entry.pop("updated"))
-        return result
+        return [(row["learner"], row["lesson"], row["step"], row["updated"]) for row in rows]

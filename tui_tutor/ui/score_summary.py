@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from textual.widgets import Static
 
-from tui_tutor.grading.scoring import lesson_score
 from tui_tutor.lesson.model import Lesson
+from tui_tutor.review import lesson_tally
+
+if TYPE_CHECKING:
+    from tui_tutor.ui.app import TutorApp
 
 
 class ScoreSummary(Static):
-    """Scores come from the store, where each answer was already scored by the one scoring rule."""
+    """Scores come from the store, where each answer was already scored by the one scoring rule;
+    the lesson line is the same `Tally` the picker and `tui-tutor progress` show."""
 
     def __init__(self, lesson: Lesson) -> None:
         super().__init__(classes="block score-summary")
@@ -20,22 +26,22 @@ class ScoreSummary(Static):
         self.update(self.render_scores())
 
     def render_scores(self) -> str:
-        store = self.app.store
-        states = store.lesson_states(self.app.learner, self.lesson.id) if store is not None else {}
-        scores: dict[str, float] = {}
+        app = cast("TutorApp", self.app)
+        store, learner = app.store, app.learner
+        states = store.lesson_states(learner, self.lesson.id) if store is not None else {}
         lines = []
         for question in self.lesson.questions():
             if not question.graded:
                 continue
             state = states.get(question.id)
             answered = state is not None and state.attempts > 0
-            scores[question.id] = float(state.best_score or 0.0) if answered else 0.0
-            shown = f"{scores[question.id] * 100:3.0f}%" if answered else "not answered"
-            if answered and state.mastered:
+            shown = f"{float(state.best_score or 0.0) * 100:3.0f}%" if state is not None and answered else "not answered"
+            if state is not None and state.mastered:
                 shown += "  mastered"
             label = question.id + (" (optional)" if question.optional else "")
             lines.append(f"{label:<34} {shown}")
         if not lines:
             return "This lesson has no graded exercises."
-        lines.append(f"{'Lesson score':<34} {lesson_score(scores, self.lesson.questions()) * 100:3.0f}%")
+        counts = lesson_tally(self.lesson, store, learner)
+        lines.append(f"{'Lesson score':<34} {counts.score * 100:3.0f}%")
         return "\n".join(lines)
