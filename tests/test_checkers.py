@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from tui_tutor.grading import check, key_text, lesson_score, mastered, question_score
+from tui_tutor.grading import check, key_text, lesson_score, question_score
 from tui_tutor.grading.checkers import multi_score
+from tui_tutor.grading.result import PartResult
+from tui_tutor.grading.wording import part_line, summary
 from tui_tutor.lesson.model import Cell, Feedback, Option, Question, Statement
 
 BIAS = "You left out the bias: add b = 1 to the weighted sum."
@@ -32,7 +34,8 @@ def test_neuron_forgot_bias_gets_targeted_message() -> None:
     assert result.status == "wrong"
     assert result.score == 0.0
     assert result.targeted == (BIAS,)
-    assert "0.25" in result.message
+    assert (result.kind, result.given, result.value) == ("numeric", "0.25", None)
+    assert "0.25" in summary(result)
 
 
 def test_neuron_first_matching_feedback_only() -> None:
@@ -69,8 +72,8 @@ def test_numeric_bad_input_is_invalid(typed: str, fragment: str) -> None:
     result = check(NEURON, typed, {"z": 1.25})
     assert result.status == "invalid"
     assert result.score == 0.0
-    assert not result.counts_as_attempt
-    assert fragment in result.message
+    assert result.reason in ("unreadable", "empty")
+    assert fragment in result.detail
 
 
 def test_numeric_comma_message_is_plain() -> None:
@@ -82,14 +85,14 @@ def test_numeric_comma_message_is_plain() -> None:
 def test_numeric_rounded_too_much() -> None:
     q = Question(id="s", kind="numeric", line=1, answer="sigmoid(0.5)")
     result = check(q, "0.62")
-    assert result.status == "wrong" and "decimal places" in result.message
+    assert result.status == "wrong" and result.reason == "rounded" and "decimal places" in summary(result)
     assert check(q, key_text(q)).status == "correct"
 
 
 def test_broken_key_is_invalid_not_raised() -> None:
     q = Question(id="q", kind="numeric", line=1, answer="1/x")
     result = check(q, "1", {"x": 0})
-    assert result.status == "invalid" and "lesson" in result.message
+    assert result.status == "invalid" and result.reason == "lesson" and "lesson" in result.detail
 
 
 # -- table: squared errors and MSE ------------------------------------------------
@@ -112,8 +115,8 @@ RIGHT_MSE = {(1, 2): "9", (2, 2): "0", (3, 2): "1", (4, 2): "3.5"}
 def test_table_all_right() -> None:
     result = check(MSE_TABLE, RIGHT_MSE)
     assert result.status == "correct" and result.score == 1.0
-    assert [p.label for p in result.parts] == [
-        "row 2, Squared error", "row 3, Squared error", "row 4, Squared error", "row 5, Squared error"]
+    assert [p.cell for p in result.parts] == [(1, 2), (2, 2), (3, 2), (4, 2)]
+    assert [p.expected for p in result.parts] == [9, 0, 1, 3.5]
     assert all(p.correct for p in result.parts)
     assert check(MSE_TABLE, {(1, 2): "3^2", (2, 2): "0", (3, 2): "(-1-0)^2", (4, 2): "14/4"}).status == "correct"
 
@@ -122,10 +125,11 @@ def test_table_per_cell_parts_and_targeted() -> None:
     result = check(MSE_TABLE, {**RIGHT_MSE, (1, 2): "3"})
     assert result.status == "partial"
     assert result.score == pytest.approx(0.75)
-    assert result.message == "3 of 4 cells are right."
+    assert summary(result) == "3 of 4 cells are right."
     wrong = [p for p in result.parts if not p.correct]
-    assert len(wrong) == 1 and wrong[0].label == "row 2, Squared error"
-    assert wrong[0].message.startswith("3 is not right")
+    assert wrong == [PartResult("cell", 1, False, given="3", expected=9, column=2,
+                                feedback="Square the error: 3 squared is 9.")]
+    assert part_line(wrong[0], MSE_TABLE) == "row 2, Squared error: 3 is not right. Square the error: 3 squared is 9."
     assert result.targeted == ("Square the error: 3 squared is 9.",)
 
 
@@ -134,7 +138,9 @@ def test_table_cell_tolerance_and_blanks() -> None:
     assert check(MSE_TABLE, {**RIGHT_MSE, (1, 2): "9.01"}).score == 0.75   # default rtol 1e-4
     partly = check(MSE_TABLE, {(1, 2): "9"})
     assert partly.score == 0.25
-    assert [p.message for p in partly.parts][1:] == ["not filled in"] * 3
+    assert [p.given for p in partly.parts] == ["9", None, None, None]
+    assert [part_line(p, MSE_TABLE) for p in partly.parts][1:] == [
+        f"row {r}, Squared error: not filled in" for r in (3, 4, 5)]
 
 
 @pytest.mark.parametrize("answer, fragment", [
@@ -145,7 +151,7 @@ def test_table_cell_tolerance_and_blanks() -> None:
 ])
 def test_table_invalid(answer: object, fragment: str) -> None:
     result = check(MSE_TABLE, answer)
-    assert result.status == "invalid" and fragment in result.message
+    assert result.status == "invalid" and fragment in result.detail
 
 
 XOR_TABLE = Question(
@@ -158,7 +164,7 @@ def test_xor_column() -> None:
     assert check(XOR_TABLE, {(0, 2): "0", (1, 2): "1", (2, 2): "1", (3, 2): "0"}).status == "correct"
     result = check(XOR_TABLE, {(0, 2): "0", (1, 2): "1", (2, 2): "1", (3, 2): "1"})  # OR, not XOR
     assert result.score == 0.75
-    assert [p.label for p in result.parts if not p.correct] == ["row 4, x1 XOR x2"]
+    assert [p.cell for p in result.parts if not p.correct] == [(3, 2)]
     assert key_text(XOR_TABLE) == ("row 1, x1 XOR x2: 0; row 2, x1 XOR x2: 1; "
                                    "row 3, x1 XOR x2: 1; row 4, x1 XOR x2: 0")
 
@@ -169,7 +175,7 @@ def test_table_text_cell() -> None:
                        (Cell("spot a bird"), Cell(answer="classification"))))
     result = check(q, {(0, 1): " Regression ", (1, 1): "clustering"})
     assert result.score == 0.5
-    assert result.parts[1].message == "clustering is not right"
+    assert part_line(result.parts[1], q) == "row 2, Kind: clustering is not right"
     assert key_text(q) == "row 1, Kind: regression; row 2, Kind: classification"
 
 
@@ -195,8 +201,8 @@ def test_matching_optional_statements_do_not_lower_score() -> None:
     result = check(MATCHING, {0: "A", 1: "C", 2: "B", 3: "A"})
     assert result.status == "correct" and result.score == 1.0
     assert [p.correct for p in result.parts] == [True] * 4 + [False] * 3
-    assert result.parts[4].label == "statement 5 (optional)"
-    assert result.parts[4].message == "not answered"
+    assert result.parts[4] == PartResult("statement", 4, False, given=None, expected="B", optional=True)
+    assert part_line(result.parts[4]) == "statement 5 (optional): not answered"
     wrong_optional = check(MATCHING, {0: "A", 1: "C", 2: "B", 3: "A", 6: "A"})
     assert wrong_optional.score == 1.0
 
@@ -205,10 +211,11 @@ def test_matching_partial_does_not_leak_key() -> None:
     result = check(MATCHING, {0: "A", 1: "B", 2: "B", 3: "C"})
     assert result.status == "partial"
     assert result.score == 0.5
-    assert result.message.startswith("2 of 4 statements are right")
-    assert result.parts[1].message == "should not be B"
-    assert result.parts[3].message == "should not be C"
-    assert all("A" not in p.message and "C" not in p.message.replace("should not be C", "") for p in result.parts[:3])
+    assert summary(result).startswith("2 of 4 statements are right")
+    lines = [part_line(p, MATCHING) for p in result.parts]
+    assert lines[1] == "statement 2: should not be B"
+    assert lines[3] == "statement 4: should not be C"
+    assert all("A" not in line and "C" not in line.replace("should not be C", "") for line in lines[:3])
 
 
 @pytest.mark.parametrize("answer, fragment", [
@@ -217,7 +224,7 @@ def test_matching_partial_does_not_leak_key() -> None:
 ])
 def test_matching_invalid(answer: object, fragment: str) -> None:
     result = check(MATCHING, answer)
-    assert result.status == "invalid" and fragment in result.message
+    assert result.status == "invalid" and fragment in result.detail
 
 
 # -- multi: what deep learning is good for ------------------------------------------
@@ -269,11 +276,15 @@ def test_multi_answer_shapes() -> None:
 
 def test_multi_parts_and_option_feedback() -> None:
     result = check(multi("edc"), "A, B")
-    assert [p.label for p in result.parts] == [f"option {x}" for x in "ABCDE"]
+    assert [(p.kind, p.index) for p in result.parts] == [("option", i) for i in range(5)]
     assert [p.correct for p in result.parts] == [True, False, True, True, False]
-    assert result.parts[1].message == PROBLEMS[1][2]
+    assert [p.given for p in result.parts] == [True, True, False, False, False]
+    assert [p.expected for p in result.parts] == [True, False, False, False, True]
+    assert result.parts[1].feedback == PROBLEMS[1][2]
+    assert part_line(result.parts[1]) == f"option B: {PROBLEMS[1][2]}"
+    assert part_line(result.parts[4]) == "option E: should be picked"
     assert result.targeted == (PROBLEMS[1][2],)
-    assert result.message == "You picked 1 of the 2 right options and 1 wrong one."
+    assert summary(result) == "You picked 1 of the 2 right options and 1 wrong one."
 
 
 @pytest.mark.parametrize("answer", ["", "  ", "F", "1, 5", "A, Z", [], 7, None, ["AE"]])
@@ -298,7 +309,8 @@ def test_choice() -> None:
         assert check(CHOICE, answer).status == "correct", answer
     wrong = check(CHOICE, "C")
     assert wrong.status == "wrong" and wrong.targeted == ("Sigmoid squashes to (0, 1).",)
-    assert wrong.parts[0].label == "option C"
+    assert wrong.parts == (PartResult("option", 2, False, given=True, expected=False, feedback="Sigmoid squashes to (0, 1)."),)
+    assert summary(wrong) == "C is not right."
     for bad in ("", "D", "BC", 3, -1, True, None, 1.0):
         assert check(CHOICE, bad).status == "invalid", bad
     assert key_text(CHOICE) == "B"
@@ -325,8 +337,9 @@ def test_order_lcs_partial_credit() -> None:
     result = check(ORDER, moved)
     assert result.score == pytest.approx(0.8)
     assert [p.correct for p in result.parts] == [False] + [True] * 9
-    assert result.parts[0].message == "“Share the model” is out of place"
-    assert result.message == "9 of 10 items are in the right order; 1 item out of place."
+    assert (result.parts[0].kind, result.parts[0].given) == ("position", 9)
+    assert part_line(result.parts[0], ORDER) == "position 1: “Share the model” is out of place"
+    assert summary(result) == "9 of 10 items are in the right order; 1 item out of place."
     assert check(ORDER, list(range(9, -1, -1))).score == 0.0   # reversed: LCS 1, d = 18
     assert check(ORDER, [0, 2, 4, 6, 8, 1, 3, 5, 7, 9]).score == pytest.approx(0.2)  # LCS 6 (0 2 4 6 8 9)
 
@@ -355,8 +368,7 @@ def test_text() -> None:
 def test_reflect() -> None:
     q = Question(id="r", kind="reflect", line=110)
     result = check(q, "Neurons are weighted sums.")
-    assert (result.status, result.score, result.message) == ("saved", 0.0, "Saved.")
-    assert not result.counts_as_attempt
+    assert (result.status, result.score, summary(result)) == ("saved", 0.0, "Saved.")
     assert check(q, " ").status == "invalid"
     assert key_text(q) == ""
 
@@ -376,14 +388,6 @@ def test_question_score_rule() -> None:
     assert question_score(0.5, 1, False) == 0.45
     assert question_score(1.0, 0, True) == 0.0
     assert question_score(1.7, -3, False) == 1.0          # clamped
-
-
-def test_mastered() -> None:
-    assert not mastered([], 2)
-    assert not mastered([True, False, True], 2)
-    assert mastered([False, True, True], 2)
-    assert mastered([True, True, False], 2)               # once mastered, stays mastered
-    assert mastered([True], 1)
 
 
 def test_lesson_score() -> None:

@@ -1,7 +1,9 @@
 """One pure checker per question kind, behind `check(question, answer, values)`.
 
 `check` never raises on learner input: anything it cannot read gives status "invalid"
-(which does not count as an attempt) with a plain message. `values` are the variant's
+with a reason code and a sentence from `wording.unreadable`. Otherwise a Result is data
+only (which option, cell, statement or position; what was given; the lesson's own
+messages that fired): `wording` turns it into words. `values` are the variant's
 parameter values; learners' own answers are read with no names at all, so typing `z`
 never reveals a derived value.
 
@@ -25,48 +27,52 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
 from typing import Any
 from collections.abc import Callable
 
 from tui_tutor.grading.expr import Expr, ExprError, Num, Unary, format_number, parse
 from tui_tutor.grading.result import PartResult, Result, invalid, status_for
+from tui_tutor.grading.wording import LETTERS as _LETTERS
+from tui_tutor.grading.wording import cell_label as cell_label  # re-exported: the revealed key's words
+from tui_tutor.grading.wording import letter as letter
+from tui_tutor.grading.wording import unreadable
 from tui_tutor.lesson.model import Cell, Feedback, Question
+from tui_tutor.lesson.text_pattern import pattern_matches
 
 Values = Mapping[str, float]
 MAX_TEXT = 200
-_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 class _LessonProblem(Exception):
     """The question itself cannot be graded (bad key); reported as invalid, not raised."""
 
 
+class _Unreadable(Exception):
+    """The learner's answer cannot be read: `reason` code and the facts `wording.unreadable` needs."""
+
+    def __init__(self, reason: str, **facts: Any) -> None:
+        super().__init__(reason)
+        self.reason, self.facts = reason, facts
+
+
 def check(question: Question, answer: Any, values: Values | None = None) -> Result:
     """Grade `answer` to `question` (with the variant's `values`); never raises."""
     vals = dict(values or {})
-    checker = _CHECKERS.get(question.kind)
-    if checker is None:
-        return invalid(f"This question has an unknown kind `{question.kind}` and cannot be graded.")
+    kind = question.kind
+    checker = _CHECKERS.get(kind)
     try:
+        if checker is None:
+            raise _Unreadable("unknown_kind")
         return checker(question, answer, vals)
+    except _Unreadable as exc:
+        return invalid(unreadable(kind, exc.reason, **exc.facts), exc.reason, kind)
     except _LessonProblem as exc:
-        return invalid(f"This question cannot be graded (a problem in the lesson): {exc}")
+        return invalid(unreadable(kind, "lesson", problem=str(exc)), "lesson", kind)
     except Exception as exc:  # noqa: BLE001 - last resort: a grading bug must not crash the tutor
-        return invalid(f"This answer could not be graded ({type(exc).__name__}).")
+        return invalid(unreadable(kind, "internal", error=type(exc).__name__), "internal", kind)
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def letter(index: int) -> str:
-    """Option label for a 0-based index: A, B, C, ..."""
-    return _LETTERS[index] if 0 <= index < len(_LETTERS) else f"#{index + 1}"
-
-
-def _sentence(text: str) -> str:
-    text = text[:1].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def _is_int(x: Any) -> bool:
@@ -80,32 +86,35 @@ def _is_plain_number(expr: Expr) -> bool:
     return isinstance(tree, Num)
 
 
-def read_number(answer: Any) -> tuple[float, bool]:
-    """(value, typed as a plain number) of a learner's answer; ExprError with a learner message."""
+def _read(answer: Any) -> tuple[float, bool]:
+    """(value, typed as a plain number) of a learner's answer; _Unreadable when it is not one."""
     if isinstance(answer, bool) or not isinstance(answer, (str, int, float)):
-        raise ExprError("Type a number.")
+        raise _Unreadable("not_a_number")
     if isinstance(answer, (int, float)):
         if not abs(answer) <= 1e300:  # also nan and inf
-            raise ExprError("That number is too large.")
+            raise _Unreadable("too_large")
         return float(answer), True
     text = answer.strip()
     if not text:
-        raise ExprError("Type a number (or arithmetic such as 5/4).")
-    expr = parse(text)  # raises "could not read `...` as a number: ..."
+        raise _Unreadable("empty")
+    try:
+        expr = parse(text)  # raises "could not read `...` as a number: ..."
+    except ExprError as exc:
+        raise _Unreadable("unreadable", problem=str(exc)) from None
     try:
         return expr.evaluate({}), _is_plain_number(expr)
     except ExprError as exc:
         verb = "read" if exc.code == "name" else "work out"
         tail = " as a number" if exc.code == "name" else ""
-        raise ExprError(f"could not {verb} `{text}`{tail}: {exc}", code=exc.code) from None
+        raise _Unreadable("unreadable", problem=f"could not {verb} `{text}`{tail}: {exc}") from None
 
 
-def _learner_number(answer: Any) -> tuple[float | None, bool, str]:
+def read_number(answer: Any) -> tuple[float, bool]:
+    """(value, typed as a plain number) of a learner's answer; ExprError with a learner message."""
     try:
-        value, plain = read_number(answer)
-        return value, plain, ""
-    except ExprError as exc:
-        return None, False, _sentence(str(exc))
+        return _read(answer)
+    except _Unreadable as exc:
+        raise ExprError(unreadable("numeric", exc.reason, **exc.facts)) from None
 
 
 def within(x: float, key: float, rtol: float, atol: float) -> bool:
@@ -146,44 +155,30 @@ def normalise(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-@lru_cache(maxsize=256)
-def _pattern(pattern: str) -> re.Pattern | None:
-    try:
-        return re.compile(pattern, re.IGNORECASE)
-    except re.error:
-        return None
-
-
-def _shown(text: Any) -> str:
-    if _is_int(text) and abs(text) > 10**40:  # str() of a huge int is slow, or refused
-        return "a very large number"
-    if not isinstance(text, (str, int, float)):
-        text = type(text).__name__  # never str() a learner's container: it may hold anything
-    s = str(text).strip()
-    return s if len(s) <= 40 else s[:37] + "..."
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
+def _scalar(value: Any) -> str | float | None:
+    """A learner's value as JSON-able data for a Result (containers and huge ints by name only)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, float) or (isinstance(value, int) and not isinstance(value, bool) and abs(value) <= 2**53):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) <= 1e300:
+        return float(value)
+    return type(value).__name__
 
 
 # --------------------------------------------------------------------------- numeric
 
 
 def check_numeric(q: Question, answer: Any, values: Values) -> Result:
-    x, plain, err = _learner_number(answer)
-    if x is None:
-        return invalid(err)
+    x, plain = _read(answer)
     key = _key(q.answer, values)
-    shown = _shown(answer) if plain or not isinstance(answer, str) else f"`{_shown(answer)}` = {format_number(x, 6)}"
+    given, value = _scalar(answer), None if plain or not isinstance(answer, str) else x
     if within(x, key, q.rtol, q.atol):
-        return Result("correct", 1.0, "Correct." if plain else f"Correct ({shown}).")
+        return Result("correct", 1.0, kind="numeric", given=given, value=value)
     message = _targeted(q.feedback, values, x, None)
-    if plain and _rounded_key(answer, x, key):
-        summary = f"Close: {shown} is the answer rounded too much; give more decimal places."
-    else:
-        summary = f"Not quite: {shown} is not the answer."
-    return Result("wrong", 0.0, summary, targeted=(message,) if message else ())
+    reason = "rounded" if plain and _rounded_key(answer, x, key) else ""
+    return Result("wrong", 0.0, targeted=(message,) if message else (), reason=reason, kind="numeric",
+                  given=given, value=value)
 
 
 def _rounded_key(answer: Any, x: float, key: float) -> bool:
@@ -199,7 +194,7 @@ def _rounded_key(answer: Any, x: float, key: float) -> bool:
 
 def _read_letter(token: Any, n: int) -> int | None:
     if _is_int(token):
-        return token if 0 <= token < n else None
+        return int(token) if 0 <= token < n else None
     if not isinstance(token, str):
         return None
     t = token.strip().strip("().[]").strip().upper()
@@ -208,35 +203,31 @@ def _read_letter(token: Any, n: int) -> int | None:
     return None
 
 
-def _choices_hint(n: int) -> str:
-    return f"choose a letter from A to {letter(n - 1)}" if n > 1 else "choose A"
-
-
 def check_choice(q: Question, answer: Any, values: Values) -> Result:
     n = len(q.options)
     if isinstance(answer, str) and not answer.strip():
-        return invalid(_sentence(f"Choose an option: {_choices_hint(n)}"))
+        raise _Unreadable("empty", options=n)
     idx = _read_letter(answer, n)
     if idx is None and not isinstance(answer, str) and not _is_int(answer):
-        return invalid(_sentence(f"Choose one option: {_choices_hint(n)}"))
+        raise _Unreadable("shape", options=n)
     if idx is None:
-        return invalid(_sentence(f"`{_shown(answer)}` is not an option: {_choices_hint(n)}"))
+        raise _Unreadable("not_an_option", given=answer, options=n)
     opt = q.options[idx]
-    label = f"option {letter(idx)}"
+    part = PartResult("option", idx, opt.correct, given=True, expected=opt.correct,
+                      feedback="" if opt.correct else opt.feedback)
     if opt.correct:
-        return Result("correct", 1.0, "Correct.", parts=(PartResult(label, True),))
-    return Result("wrong", 0.0, f"{letter(idx)} is not right.", parts=(PartResult(label, False, opt.feedback),),
-                  targeted=(opt.feedback,) if opt.feedback else ())
+        return Result("correct", 1.0, parts=(part,), kind="choice")
+    return Result("wrong", 0.0, parts=(part,), targeted=(opt.feedback,) if opt.feedback else (), kind="choice")
 
 
 _SEPARATORS = re.compile(r"[\s,;/&+]+|\band\b", re.IGNORECASE)
 
 
-def _read_picks(answer: Any, n: int) -> tuple[set[int], str]:
+def _read_picks(answer: Any, n: int) -> set[int]:
     tokens: list[Any]
     if isinstance(answer, str):
         if len(answer) > MAX_TEXT:
-            return set(), "That answer is too long."
+            raise _Unreadable("too_long")
         tokens = []
         for word in _SEPARATORS.split(answer):
             word = word.strip("().[]")
@@ -244,18 +235,18 @@ def _read_picks(answer: Any, n: int) -> tuple[set[int], str]:
     elif isinstance(answer, (set, frozenset, list, tuple)):
         tokens = list(answer)
     else:
-        return set(), _sentence(f"Choose options by letter: {_choices_hint(n)}")
+        raise _Unreadable("shape", options=n)
     picks: set[int] = set()
     for token in tokens:
         idx = _read_letter(token, n)
         if idx is None and not isinstance(token, str) and not _is_int(token):
-            return set(), _sentence(f"Choose options by letter: {_choices_hint(n)}")
+            raise _Unreadable("shape", options=n)
         if idx is None:
-            return set(), _sentence(f"`{_shown(token)}` is not an option: {_choices_hint(n)}")
+            raise _Unreadable("not_an_option", given=token, options=n)
         picks.add(idx)
     if not picks:
-        return set(), _sentence(f"Choose at least one option: {_choices_hint(n)}")
-    return picks, ""
+        raise _Unreadable("empty", options=n)
+    return picks
 
 
 def multi_score(method: str, picks: set[int], correct: set[int], n: int) -> float:
@@ -283,29 +274,14 @@ def multi_score(method: str, picks: set[int], correct: set[int], n: int) -> floa
 
 def check_multi(q: Question, answer: Any, values: Values) -> Result:
     n = len(q.options)
-    picks, err = _read_picks(answer, n)
-    if err:
-        return invalid(err)
+    picks = _read_picks(answer, n)
     correct = {i for i, o in enumerate(q.options) if o.correct}
     score = multi_score(q.partial, picks, correct, n)
-    parts, targeted = [], []
-    for i, opt in enumerate(q.options):
-        picked, right = i in picks, i in correct
-        if picked == right:
-            parts.append(PartResult(f"option {letter(i)}", True))
-        elif picked:
-            parts.append(PartResult(f"option {letter(i)}", False, opt.feedback or "should not be picked"))
-            if opt.feedback:
-                targeted.append(opt.feedback)
-        else:
-            parts.append(PartResult(f"option {letter(i)}", False, "should be picked"))
-    t, f = len(picks & correct), len(picks - correct)
-    if picks == correct:
-        message = "Correct: you picked every right option and no other."
-    else:
-        message = f"You picked {t} of the {len(correct)} right options"
-        message += f" and {_plural(f, 'wrong one')}." if f else "."
-    return Result(status_for(score), score, message, tuple(parts), tuple(targeted))
+    parts = tuple(PartResult("option", i, (i in picks) == opt.correct, given=i in picks, expected=opt.correct,
+                             feedback=opt.feedback if i in picks and not opt.correct else "")
+                  for i, opt in enumerate(q.options))
+    targeted = tuple(p.feedback for p in parts if p.feedback)
+    return Result(status_for(score), score, parts=parts, targeted=targeted, kind="multi")
 
 
 # --------------------------------------------------------------------------- matching
@@ -313,46 +289,34 @@ def check_multi(q: Question, answer: Any, values: Values) -> Result:
 
 def check_matching(q: Question, answer: Any, values: Values) -> Result:
     canon = {key.strip().upper(): key for key, _ in q.match_options}
-    keys_hint = ", ".join(key for key, _ in q.match_options)
+    keys = tuple(key for key, _ in q.match_options)
     if isinstance(answer, Mapping):
         pairs = list(answer.items())
     elif isinstance(answer, (list, tuple)):
         pairs = list(enumerate(answer))
     else:
-        return invalid("Match each statement with an option.")
+        raise _Unreadable("shape")
     given: dict[int, str] = {}
     for index, choice in pairs:
         if not _is_int(index) or not 0 <= index < len(q.statements):
-            return invalid(f"There is no statement {_shown(index)}.")
+            raise _Unreadable("no_statement", given=index)
         if choice is None or (isinstance(choice, str) and not choice.strip()):
             continue
         key = canon.get(choice.strip().upper()) if isinstance(choice, str) else None
         if key is None:
-            return invalid(f"`{_shown(choice)}` is not an option (choose {keys_hint}).")
+            raise _Unreadable("not_an_option", given=choice, keys=keys)
         given[index] = key
     if not given:
-        return invalid("Match at least one statement with an option.")
-    parts, right_req, right_opt = [], 0, 0
+        raise _Unreadable("empty")
+    parts = []
     for i, st in enumerate(q.statements):
-        label = f"statement {i + 1}" + (" (optional)" if st.optional else "")
         mine = given.get(i)
         ok = mine is not None and mine.strip().upper() == st.answer.strip().upper()
-        message = "" if ok else "not answered" if mine is None else f"should not be {mine}"
-        parts.append(PartResult(label, ok, message))
-        if ok and st.optional:
-            right_opt += 1
-        elif ok:
-            right_req += 1
-    n_opt = sum(1 for st in q.statements if st.optional)
-    n_req = len(q.statements) - n_opt
-    if n_req:
-        score = right_req / n_req
-        message = f"{right_req} of {n_req} statements are right"
-        message += f" (and {right_opt} of {n_opt} optional ones)." if n_opt else "."
-    else:  # only optional statements: grade them all
-        score = right_opt / n_opt if n_opt else 0.0
-        message = f"{right_opt} of {n_opt} statements are right."
-    return Result(status_for(score), score, message, tuple(parts))
+        parts.append(PartResult("statement", i, ok, given=mine, expected=st.answer, optional=st.optional))
+    required = [p for p in parts if not p.optional]
+    counted = required or parts  # only optional statements: grade them all
+    score = sum(p.correct for p in counted) / len(counted) if counted else 0.0
+    return Result(status_for(score), score, parts=tuple(parts), kind="matching")
 
 
 # --------------------------------------------------------------------------- table
@@ -380,10 +344,12 @@ def cell_key(cell: Cell, values: Values) -> float | str:
         raise _LessonProblem(f"the cell answer `{text}`: {exc.detail}") from None
 
 
-def cell_label(q: Question, row: int, col: int) -> str:
-    """'row 2, Squared error' (rows counted from 1 for people)."""
-    name = q.columns[col].strip() if col < len(q.columns) and q.columns[col].strip() else f"column {col + 1}"
-    return f"row {row + 1}, {name}"
+def _cell_key_or_none(cell: Cell, values: Values) -> float | str | None:
+    """The key of a cell left blank, for the record; a broken key there does not stop grading."""
+    try:
+        return cell_key(cell, values)
+    except _LessonProblem:
+        return None
 
 
 def blank_cells(q: Question) -> list[tuple[int, int, Cell]]:
@@ -392,7 +358,7 @@ def blank_cells(q: Question) -> list[tuple[int, int, Cell]]:
 
 def check_table(q: Question, answer: Any, values: Values) -> Result:
     if not isinstance(answer, Mapping):
-        return invalid("Fill in the table's empty cells.")
+        raise _Unreadable("shape")
     typed: dict[tuple[int, int], Any] = {}
     for key, text in answer.items():
         if isinstance(key, (tuple, list)) and len(key) == 2 and all(_is_int(k) for k in key):
@@ -403,35 +369,33 @@ def check_table(q: Question, answer: Any, values: Values) -> Result:
         return v is not None and not (isinstance(v, str) and not v.strip())
 
     if not any(filled(typed.get((r, c))) for r, c, _ in blanks):
-        return invalid("Fill in at least one cell.")
-    parts, targeted, right = [], [], 0
+        raise _Unreadable("empty")
+    parts, targeted = [], []
     for r, c, cell in blanks:
-        label, text = cell_label(q, r, c), typed.get((r, c))
+        text = typed.get((r, c))
         if not filled(text):
-            parts.append(PartResult(label, False, "not filled in"))
+            parts.append(PartResult("cell", r, False, given=None, expected=_cell_key_or_none(cell, values), column=c))
             continue
         key = cell_key(cell, values)
+        hint = ""
         if isinstance(key, str):
             ok = isinstance(text, str) and normalise(text) == normalise(key)
-            parts.append(PartResult(label, ok, "" if ok else f"{_shown(text)} is not right"))
         else:
-            x, _, err = _learner_number(text)
-            if x is None:
-                return invalid(_sentence(f"{label}: {err[:1].lower()}{err[1:]}"))
+            try:
+                x, _ = _read(text)
+            except _Unreadable as exc:
+                raise _Unreadable("unreadable", cell=cell_label(q, r, c),
+                                  problem=unreadable("numeric", exc.reason, **exc.facts)) from None
             rtol = cell.rtol if cell.rtol is not None else q.rtol
             atol = cell.atol if cell.atol is not None else q.atol
             ok = within(x, key, rtol, atol)
-            message = ""
-            if not ok:
-                hint = _targeted(q.feedback, values, x, (r, c))
-                message = f"{_shown(text)} is not right" + (f". {hint}" if hint else "")
-                if hint:
-                    targeted.append(hint)
-            parts.append(PartResult(label, ok, message))
-        right += ok
+            hint = "" if ok else _targeted(q.feedback, values, x, (r, c))
+        if hint:
+            targeted.append(hint)
+        parts.append(PartResult("cell", r, ok, given=_scalar(text), expected=key, column=c, feedback=hint))
+    right = sum(p.correct for p in parts)
     score = right / len(blanks) if blanks else 0.0
-    message = "Correct: every cell is right." if right == len(blanks) else f"{right} of {_plural(len(blanks), 'cell')} are right."
-    return Result(status_for(score), score, message, tuple(parts), tuple(targeted))
+    return Result(status_for(score), score, parts=tuple(parts), targeted=tuple(targeted), kind="table")
 
 
 # --------------------------------------------------------------------------- order
@@ -469,18 +433,12 @@ def check_order(q: Question, answer: Any, values: Values) -> Result:
     """
     n = len(q.items)
     if not isinstance(answer, (list, tuple)) or not all(_is_int(i) for i in answer) or sorted(answer) != list(range(n)):
-        return invalid(f"Put each of the {n} items in the list exactly once.")
-    seq = list(answer)
+        raise _Unreadable("shape", items=n)
+    seq = [int(i) for i in answer]
     keep = longest_increasing(seq)
     score = max(0.0, 2 * len(keep) / n - 1) if n else 0.0
-    parts = tuple(
-        PartResult(f"position {pos + 1}", pos in keep, "" if pos in keep else f"“{_shown(q.items[item])}” is out of place")
-        for pos, item in enumerate(seq))
-    if seq == list(range(n)):
-        message = "Correct: every item is in order."
-    else:
-        message = f"{len(keep)} of {n} items are in the right order; {_plural(n - len(keep), 'item')} out of place."
-    return Result(status_for(score), score, message, parts)
+    parts = tuple(PartResult("position", pos, pos in keep, given=item, expected=pos) for pos, item in enumerate(seq))
+    return Result(status_for(score), score, parts=parts, kind="order")
 
 
 # --------------------------------------------------------------------------- text / reflect
@@ -490,27 +448,25 @@ def text_matches(q: Question, text: str) -> bool:
     norm = normalise(text)
     if any(norm == normalise(a) for a in q.accepted):
         return True
-    pattern = _pattern(q.pattern) if q.pattern else None
-    return bool(pattern is not None and pattern.fullmatch(norm))
+    return bool(q.pattern) and pattern_matches(q.pattern, norm)  # RE2: linear time, no backtracking
 
 
 def check_text(q: Question, answer: Any, values: Values) -> Result:
     if not isinstance(answer, str) or not answer.strip():
-        return invalid("Type an answer.")
+        raise _Unreadable("empty")
     if len(answer) > MAX_TEXT:  # also bounds the work a lesson's pattern can do
-        return invalid(f"That answer is too long (at most {MAX_TEXT} characters).")
-    if text_matches(q, answer):
-        return Result("correct", 1.0, "Correct.")
-    return Result("wrong", 0.0, f"Not quite: “{_shown(answer)}” is not the answer.")
+        raise _Unreadable("too_long", limit=MAX_TEXT)
+    ok = text_matches(q, answer)
+    return Result("correct" if ok else "wrong", 1.0 if ok else 0.0, kind="text", given=answer)
 
 
 def check_reflect(q: Question, answer: Any, values: Values) -> Result:
     if not isinstance(answer, str) or not answer.strip():
-        return invalid("Write a few words first.")
-    return Result("saved", 0.0, "Saved.")
+        raise _Unreadable("empty")
+    return Result("saved", 0.0, kind="reflect")
 
 
-_CHECKERS: dict[str, Callable[[Question, Any, dict], Result]] = {
+_CHECKERS: dict[str, Callable[[Question, Any, Values], Result]] = {
     "numeric": check_numeric,
     "choice": check_choice,
     "multi": check_multi,

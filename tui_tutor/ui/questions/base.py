@@ -11,6 +11,7 @@ import textwrap
 from typing import Any
 
 from textual.content import Content
+from textual.geometry import Size
 from textual.message import Message
 from textual.widget import Widget
 
@@ -88,7 +89,7 @@ class LinesWidget(AnswerMixin, Widget):
             lines = [Content(to_ascii(line.plain), list(line.spans)) for line in lines]
         return Content("\n").join(lines)
 
-    def get_content_height(self, container, viewport, width: int) -> int:
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self.lines(width)) if width else 0
 
     def changed(self) -> None:

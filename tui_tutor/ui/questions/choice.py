@@ -31,7 +31,7 @@ class ChoiceAnswer(LinesWidget):
         *letter_bindings("letter", "Pick option"),
         Binding("up", "move(-1)", "Up", show=False),
         Binding("down", "move(1)", "Down", show=False),
-        Binding("space", "toggle", "Select"),
+        Binding("space", "pick_cursor", "Select"),
         Binding("enter", "check", "Check"),
     ]
 
@@ -58,7 +58,7 @@ class ChoiceAnswer(LinesWidget):
         self.cursor = max(0, min(len(self.question.options) - 1, self.cursor + delta))
         self.changed()
 
-    def action_toggle(self) -> None:
+    def action_pick_cursor(self) -> None:
         self._pick(self.cursor)
 
     def action_check(self) -> None:
@@ -99,16 +99,13 @@ class ChoiceAnswer(LinesWidget):
         self.changed()
 
     def show_result(self, result: Result | None) -> None:
-        self.marks = {}
-        for part in result.parts if result is not None else ():
-            label = part.label.split()[-1].lower()
-            if part.label.startswith("option") and len(label) == 1 and label in LETTERS:
-                self.marks[LETTERS.index(label)] = part.correct
+        self.marks = {part.index: part.correct for part in (result.parts if result is not None else ())
+                      if part.kind == "option" and 0 <= part.index < len(self.question.options)}
         self.changed()
 
     # -- drawing -------------------------------------------------------------------
     def lines(self, width: int) -> list[Content]:
-        plain, out = self.plain, []
+        plain, out = self.plain, list[Content]()
         on, off = ("[x]", "[ ]") if self.multi else ("(*)", "( )")
         for i, option in enumerate(self.question.options):
             pointer = ">" if i == self.cursor else " "
@@ -129,6 +126,6 @@ class MultiAnswer(ChoiceAnswer):
         *letter_bindings("letter", "Tick / untick option"),
         Binding("up", "move(-1)", "Up", show=False),
         Binding("down", "move(1)", "Down", show=False),
-        Binding("space", "toggle", "Tick"),
+        Binding("space", "pick_cursor", "Tick"),
         Binding("enter", "check", "Check"),
     ]

@@ -93,11 +93,8 @@ class MatchingAnswer(LinesWidget):
         self.changed()
 
     def show_result(self, result: Result | None) -> None:
-        self.marks = {}
-        for part in result.parts if result is not None else ():
-            words = part.label.split()
-            if len(words) >= 2 and words[0] == "statement" and words[1].isdigit():
-                self.marks[int(words[1]) - 1] = part.correct
+        self.marks = {part.index: part.correct for part in (result.parts if result is not None else ())
+                      if part.kind == "statement" and 0 <= part.index < len(self.chosen)}
         self.changed()
 
     # -- drawing -------------------------------------------------------------------

@@ -74,15 +74,12 @@ class OrderAnswer(LinesWidget):
             self.changed()
 
     def show_result(self, result: Result | None) -> None:
-        self.marks = {}
-        for part in result.parts if result is not None else ():
-            words = part.label.split()
-            if len(words) == 2 and words[0] == "position" and words[1].isdigit():
-                self.marks[int(words[1]) - 1] = part.correct
+        self.marks = {part.index: part.correct for part in (result.parts if result is not None else ())
+                      if part.kind == "position" and 0 <= part.index < len(self.order)}
         self.changed()
 
     def lines(self, width: int) -> list[Content]:
-        plain, out = self.plain, []
+        plain, out = self.plain, list[Content]()
         digits = len(str(len(self.order)))
         for pos, item in enumerate(self.order):
             pointer = ">" if pos == self.cursor else " "

@@ -3,7 +3,8 @@
 Why the panel owns no rules: it asks its `QuestionSession` (UI-free) to check, hint,
 reveal or draw new numbers and only shows the outcome, so what is on screen is what is on
 disk. Feedback reads without colour: "Correct", "Partly right (2/3)", "Not yet", with
-shape-different marks, and in ASCII mode only ASCII is drawn.
+shape-different marks, and in ASCII mode only ASCII is drawn. Its words come from
+`grading.wording`, built from the Result's data.
 
 Focus: for choice, multi, matching and order the answer widget takes the focus itself
 (the panel is not focusable), so letter keys pick options at once. For typed answers
@@ -26,6 +27,7 @@ from textual.widgets import Input, Static
 from tui_tutor.ui.prose import ProseView
 
 from tui_tutor.grading.result import Result
+from tui_tutor.grading.wording import parts_lines, status_line
 from tui_tutor.session import QuestionSession
 from tui_tutor.ui.questions.base import AnswerMixin, SubmitAnswer, ascii_mode, mark
 from tui_tutor.ui.questions.choice import ChoiceAnswer, MultiAnswer
@@ -34,7 +36,6 @@ from tui_tutor.ui.questions.matching import MatchingAnswer
 from tui_tutor.ui.questions.order import OrderAnswer
 from tui_tutor.ui.questions.table import TableAnswer
 
-MAX_PART_LINES = 4
 _DIRECT_KINDS = ("choice", "multi", "matching", "order")
 
 
@@ -54,43 +55,6 @@ def make_answer_widget(session: QuestionSession) -> Widget:
     if q.kind == "reflect":
         return ReflectAnswer(q.kind, id="answer")
     return TypedAnswer(q.kind, id="answer")
-
-
-def headline(result: Result) -> str:
-    """The verdict in words: Correct / Partly right (k/n) / Not yet / Saved / Could not check."""
-    if result.status == "correct":
-        return "Correct"
-    if result.status == "partial":
-        counted = [p for p in result.parts if not p.label.endswith("(optional)")] or list(result.parts)
-        if counted:  # optional parts are graded but do not count in the score
-            right = sum(1 for p in counted if p.correct)
-            if abs(right / len(counted) - result.score) < 1e-9:
-                return f"Partly right ({right}/{len(counted)})"
-        return f"Partly right ({round(result.score * 100)}%)"
-    if result.status == "wrong":
-        return "Not yet"
-    if result.status == "saved":
-        return "Saved"
-    return "Could not check"
-
-
-def verdict_line(verdict: str, message: str) -> str:
-    """The verdict and the grader's message without saying the verdict twice.
-
-    "Correct." alone stays "Correct"; "Correct (`5/4` = 1.25)." is kept whole; "Not quite:
-    .25 is not the answer." becomes "Not yet: .25 is not the answer."
-    """
-    message = " ".join(message.split())
-    low = message.lower()
-    if not message or low.rstrip(".") == verdict.lower():
-        return verdict
-    if verdict == "Correct" and low.startswith("correct"):
-        return message
-    for lead in ("not quite: ", "not quite. ", "correct: ", "correct. "):
-        if low.startswith(lead):
-            message = message[len(lead):]
-            break
-    return f"{verdict}: {message}"
 
 
 def _pct(x: float) -> str:
@@ -308,11 +272,9 @@ class QuestionPanel(Vertical):
         s, plain = self.session, ascii_mode(self)
         lines: list[str] = []
         if result is not None:
-            verdict = headline(result)
             sign = {"correct": mark(True, plain), "wrong": mark(False, plain), "partial": "~",
                     "invalid": "!", "saved": mark(True, plain)}.get(result.status, "")
-            said = result.message.strip() if result.status == "invalid" else verdict_line(verdict, result.message)
-            lines.append(f"{sign} {said or verdict}")
+            lines.append(f"{sign} {status_line(result)}")
         if s.graded and (s.attempts or s.hints_shown or s.revealed):
             lines.append(self._score_text())
         if self._note:
@@ -342,21 +304,10 @@ class QuestionPanel(Vertical):
         return text
 
     def _parts_text(self, result: Result | None) -> str:
-        """Wrong parts with their reason, then targeted messages not said already."""
-        if result is None or result.status == "invalid":
+        """Wrong parts with their reason, then targeted messages not said already (see `wording`)."""
+        if result is None:
             return ""
-        plain, lines = ascii_mode(self), []
-        said: set[str] = set()
-        wrong = [p for p in result.parts if not p.correct]
-        for part in wrong[:MAX_PART_LINES]:
-            lines.append(f"{mark(False, plain)} {part.label}" + (f": {part.message}" if part.message else ""))
-            said.add(part.message)
-        if len(wrong) > MAX_PART_LINES:
-            lines.append(f"  ... and {len(wrong) - MAX_PART_LINES} more")
-        for message in result.targeted:
-            if message and not any(message in m for m in said):
-                lines.append(message)
-        return "\n".join(lines)
+        return "\n".join(parts_lines(result, self.session.question, mark(False, ascii_mode(self))))
 
     def _content(self, text: str, plain: bool) -> Content:
         if plain:

@@ -16,7 +16,6 @@ from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.content import Content
 
-from tui_tutor.grading.checkers import cell_label
 from tui_tutor.grading.result import Result
 from tui_tutor.lesson.model import Question
 from tui_tutor.ui.questions.base import LinesWidget, SubmitAnswer, mark
@@ -140,11 +139,8 @@ class TableAnswer(LinesWidget):
             self.changed()
 
     def show_result(self, result: Result | None) -> None:
-        labels = {cell_label(self.question, r, c): (r, c) for r, c in self.blanks}
-        self.marks = {}
-        for part in result.parts if result is not None else ():
-            if part.label in labels:
-                self.marks[labels[part.label]] = part.correct
+        self.marks = {part.cell: part.correct for part in (result.parts if result is not None else ())
+                      if part.cell is not None and part.cell in self.texts}
         self.changed()
 
     # -- drawing -------------------------------------------------------------------
