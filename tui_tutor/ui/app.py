@@ -1,17 +1,30 @@
-"""The Textual application: wires the lesson catalogue and the progress store to the screens."""
+"""The Textual application: wires the lesson catalogue and the progress store to the screens.
+
+What screens read besides their lesson is one typed `LessonContext` (tui_tutor/context.py),
+built here and handed to each screen; the app itself only navigates. Start-up does as little
+as the first frame needs: screens are imported when first shown, and the catalogue parses
+lesson files in `on_mount`, never in a constructor.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import signal
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, Any, cast
 
 from textual.app import App
 from textual.binding import Binding
+from textual.dom import DOMNode
+from textual.screen import Screen
 
+from tui_tutor.context import LessonContext, TrainingOptions
 from tui_tutor.lesson.catalog import Catalog
 from tui_tutor.lesson.model import Lesson
+
+if TYPE_CHECKING:  # the store module is imported when the store is opened
+    from tui_tutor.progress.store import ProgressStore
 
 _UI = Path(__file__).parent
 
@@ -30,9 +43,9 @@ class AppOptions:
     train_max_seconds: float | None = 600
 
 
-def _css_paths() -> list[Path]:
+def _css_paths() -> list[str | PurePath]:
     """The app's own styles plus those of the widget packages that ship a .tcss file."""
-    paths = [_UI / "app.tcss"]
+    paths: list[str | PurePath] = [_UI / "app.tcss"]
     for extra in ("widgets/interactive/interactive.tcss", "questions/questions.tcss", "training/training.tcss"):
         if (_UI / extra).exists():
             paths.append(_UI / extra)
@@ -50,15 +63,29 @@ class TutorApp(App[int]):
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
 
-    def __init__(self, options: AppOptions, **kwargs) -> None:
+    def __init__(self, options: AppOptions, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.options = options
-        self.ascii_mode = options.ascii_mode
-        self.learner = options.learner
+        self.context = LessonContext(
+            options.learner,
+            open_store=self._open_store,  # on first use: the picker draws its first frame without it
+            training=TrainingOptions(threads=options.train_threads, max_seconds=options.train_max_seconds),
+            ascii_mode=options.ascii_mode,
+        )
         self.catalog = Catalog()
-        self.store = None
-        #: Numbers of the learner's latest run per `train` id, for questions about their run.
-        self.run_values: dict[str, dict[str, float]] = {}
+
+    # Read by widgets that only know the app (question widgets, plots, the score summary).
+    @property
+    def ascii_mode(self) -> bool:
+        return self.context.ascii_mode
+
+    @property
+    def learner(self) -> str:
+        return self.context.learner
+
+    @property
+    def store(self) -> ProgressStore | None:
+        return self.context.store
 
     # -- start-up ----------------------------------------------------------------
     def on_mount(self) -> None:
@@ -66,7 +93,6 @@ class TutorApp(App[int]):
         if self.ascii_mode:
             self.add_class("-ascii")
         self.catalog = Catalog.from_paths(self.options.lesson_paths)
-        self._open_store()
         if self.catalog.errors:
             first = self.catalog.errors[0]
             self.notify(f"{len(self.catalog.errors)} problem(s) in lesson files, first: {first}. "
@@ -78,39 +104,21 @@ class TutorApp(App[int]):
         else:
             self.show_picker()
 
-    def show_review(self) -> None:
-        from tui_tutor.ui.screens.review import ReviewScreen
-
-        self.push_screen(ReviewScreen())
-
-    def back_to_picker(self, screen) -> None:
-        """Leave `screen` for the lesson picker, building the picker if the app started elsewhere."""
-        from tui_tutor.ui.screens.picker import PickerScreen
-
-        if any(isinstance(s, PickerScreen) for s in self.screen_stack):
-            screen.dismiss()
-        else:  # opened straight on a lesson or the review: the picker is built now
-            self.switch_screen(PickerScreen())
-
-    def show_picker(self) -> None:
-        from tui_tutor.ui.screens.picker import PickerScreen
-
-        self.push_screen(PickerScreen())
-
-    def _open_store(self) -> None:
+    def _open_store(self) -> ProgressStore | None:
+        """The learner's store (the context calls this once, when a screen first needs it)."""
         if self.options.data_dir is None:
-            return
+            return None
         try:
             from tui_tutor.progress.paths import db_path
             from tui_tutor.progress.store import ProgressStore
 
-            self.store = ProgressStore.open(db_path(self.options.data_dir))
-        except Exception as exc:  # a broken store must not stop the lesson
-            self.store = None
+            store = ProgressStore.open(db_path(self.options.data_dir))
+        except Exception as exc:  # noqa: BLE001 - a broken store must not stop the lesson
             self.notify(f"Progress cannot be saved this time: {exc}", severity="error", timeout=10)
-            return
-        if getattr(self.store, "notice", None):
-            self.notify(self.store.notice, severity="warning", timeout=12)
+            return None
+        if store.notice:
+            self.notify(store.notice, severity="warning", timeout=12)
+        return store
 
     def _install_signal_handlers(self) -> None:
         """SIGTERM and SIGHUP (an SSH drop) leave through `exit`, which restores the terminal."""
@@ -122,10 +130,41 @@ class TutorApp(App[int]):
             pass
 
     # -- navigation ----------------------------------------------------------------
+    def show_review(self) -> None:
+        from tui_tutor.ui.screens.review import ReviewScreen
+
+        self.push_screen(ReviewScreen(self.catalog, self.context))
+
+    def show_picker(self) -> None:
+        from tui_tutor.ui.screens.picker import PickerScreen
+
+        self.push_screen(PickerScreen(self.catalog, self.context))
+
+    def back_to_picker(self, screen: Screen[Any]) -> None:
+        """Leave `screen` for the lesson picker, building the picker if the app started elsewhere."""
+        from tui_tutor.ui.screens.picker import PickerScreen
+
+        if any(isinstance(s, PickerScreen) for s in self.screen_stack):
+            screen.dismiss()
+        else:  # opened straight on a lesson or the review: the picker is built now
+            self.switch_screen(PickerScreen(self.catalog, self.context))
+
     def open_lesson(self, lesson: Lesson) -> None:
         from tui_tutor.ui.screens.lesson import LessonScreen
 
-        self.push_screen(LessonScreen(lesson))
+        self.push_screen(LessonScreen(lesson, self.context, start=self._saved_step(lesson)))
+
+    def _saved_step(self, lesson: Lesson) -> int:
+        """The step the learner was on last time (0 without a store, or when it cannot be read)."""
+        store = self.context.store
+        if store is None:
+            return 0
+        try:
+            saved = store.position(self.context.learner, lesson.id)
+        except Exception as exc:  # noqa: BLE001 - a store that cannot be read must not stop the lesson
+            self.notify(f"Could not read your place: {exc}", severity="warning")
+            return 0
+        return saved if saved is not None and 0 <= saved < len(lesson.steps) else 0
 
     def action_help(self) -> None:
         from tui_tutor.ui.screens.help import HelpScreen
@@ -134,5 +173,9 @@ class TutorApp(App[int]):
             self.push_screen(HelpScreen(self.screen))
 
     def on_unmount(self) -> None:
-        if self.store is not None:
-            self.store.close()
+        self.context.close()
+
+
+def tutor_app(node: DOMNode) -> TutorApp:
+    """`node.app` as the tutor's app, for screens that navigate (Textual types it `App[object]`)."""
+    return cast(TutorApp, node.app)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+from typing import Any
+
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
@@ -21,7 +23,7 @@ def key_label(binding: Binding) -> str:
 
 
 def _bindings(cls: type) -> list[Binding]:
-    out = []
+    out: list[Binding] = []
     for entry in getattr(cls, "BINDINGS", []):
         if isinstance(entry, Binding):
             out.append(entry)
@@ -30,7 +32,7 @@ def _bindings(cls: type) -> list[Binding]:
     return [b for b in out if b.description]
 
 
-def help_sections(app, screen: Screen) -> list[tuple[str, list[tuple[str, str]]]]:
+def help_sections(app: App[Any], screen: Screen[Any]) -> list[tuple[str, list[tuple[str, str]]]]:
     """(section title, [(keys, what it does)]) for the app, the screen and each widget class on it."""
     sections = [("Everywhere", [(key_label(b), b.description) for b in _bindings(type(app))])]
     sections.append((getattr(screen, "HELP_TITLE", type(screen).__name__.replace("Screen", " screen")),
@@ -51,7 +53,7 @@ class HelpScreen(ModalScreen[None]):
     HELP_TITLE = "Help"
     BINDINGS = [Binding("escape,question_mark,q", "close", "Close help")]
 
-    def __init__(self, under: Screen) -> None:
+    def __init__(self, under: Screen[Any]) -> None:
         super().__init__()
         self.under = under
 

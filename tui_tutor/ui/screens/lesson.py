@@ -1,19 +1,32 @@
-"""One lesson, one step at a time."""
+"""One lesson, one step at a time.
+
+The screen reads the learner, the store and run results from its `LessonContext`, never from
+the app; its constructor only keeps what it is given, and the saved position is read in
+`on_mount`.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Input, Static
 
+from tui_tutor.context import LessonContext
 from tui_tutor.lesson.model import Lesson
+from tui_tutor.ui.app import tutor_app
 from tui_tutor.ui.progress_line import ProgressLine
 from tui_tutor.ui.step_view import HiddenBlock, build_items
 
+if TYPE_CHECKING:  # the training view is imported when a step has one
+    from tui_tutor.ui.training.view import TrainView
 
-class LessonScreen(Screen):
+
+class LessonScreen(Screen[None]):
     BINDINGS = [
         Binding("n", "next_step", "Next"),
         Binding("p", "previous_step", "Prev"),
@@ -25,46 +38,68 @@ class LessonScreen(Screen):
         Binding("escape,q", "leave", "Back"),
     ]
 
-    def __init__(self, lesson: Lesson) -> None:
+    def __init__(self, lesson: Lesson, context: LessonContext, start: int = 0) -> None:
         super().__init__()
         self.lesson = lesson
-        self.index = 0
+        self.context = context
+        #: The step on screen; the app passes the saved one (it reads the store, not the constructor).
+        self.index = self._clamp(start)
 
     def compose(self) -> ComposeResult:
-        yield Static(self.lesson.title, id="title-bar")
+        # The first step is composed with the screen, so the first frame already shows it.
+        yield Static(self.lesson.title, id="title-bar", markup=False)
         with Horizontal(id="step-header"):
-            yield Static("", id="step-counter")
-            yield ProgressLine(id="step-progress")
-        yield VerticalScroll(id="step-body", can_focus=True)
+            yield Static(self._counter(), id="step-counter")
+            progress = ProgressLine(id="step-progress")
+            progress.set(self.index + 1, len(self.lesson.steps))
+            yield progress
+        with VerticalScroll(id="step-body", can_focus=True):
+            yield from self._step_widgets(self.index)
         yield Footer()
 
-    async def on_mount(self) -> None:
-        start = 0
-        store = self.app.store
-        if store is not None:
-            saved = store.position(self.app.learner, self.lesson.id)
-            if saved is not None and 0 <= saved < len(self.lesson.steps):
-                start = saved
-        await self.show_step(start, save=False)  # nothing to save yet: no write before the first frame
+    def on_mount(self) -> None:
+        # Nothing to save: the step shown is the saved one, so no write before the first frame.
+        self._focus_first_interactive(self.query_one("#step-body", VerticalScroll))
 
     # -- showing a step ----------------------------------------------------------
-    async def show_step(self, index: int, save: bool = True) -> None:
-        index = max(0, min(index, len(self.lesson.steps) - 1))
-        self.index = index
+    def _clamp(self, index: int) -> int:
+        return max(0, min(index, len(self.lesson.steps) - 1))
+
+    def _counter(self) -> str:
+        return f"Step {self.index + 1} of {len(self.lesson.steps)}"
+
+    def _step_widgets(self, index: int) -> list[Widget]:
+        """The widgets of step `index`; a step that cannot be built says so in its place."""
         step = self.lesson.steps[index]
+        try:
+            widgets: list[Widget] = [Static(step.title, classes="step-title", markup=False)]
+            widgets.extend(build_items(step.items, self.lesson, self.context))
+            if index == len(self.lesson.steps) - 1:
+                from tui_tutor.ui.score_summary import ScoreSummary
+
+                widgets.append(ScoreSummary(self.lesson))
+        except Exception as exc:  # noqa: BLE001 - one broken step must not stop the tutor: say so in its place
+            return [self._broken_step(exc)]
+        return widgets
+
+    def _broken_step(self, exc: Exception) -> Static:
+        return Static(f"This step cannot be shown: {type(exc).__name__}: {exc}. "
+                      f"Press n or p for another step; `tui-tutor validate {self.lesson.path}` "
+                      "checks the lesson file.", classes="step-error", markup=False)
+
+    async def show_step(self, index: int, save: bool = True) -> None:
+        index = self._clamp(index)
+        self.index = index
         body = self.query_one("#step-body", VerticalScroll)
         await body.remove_children()
-        widgets = [Static(step.title, classes="step-title")]
-        widgets.extend(build_items(step.items, self.lesson, self.app))
-        if index == len(self.lesson.steps) - 1:
-            from tui_tutor.ui.score_summary import ScoreSummary
-
-            widgets.append(ScoreSummary(self.lesson))
-        await body.mount_all(widgets)
+        try:
+            await body.mount_all(self._step_widgets(index))
+        except Exception as exc:  # noqa: BLE001 - a widget that fails to mount must not stop the tutor either
+            await body.remove_children()
+            await body.mount(self._broken_step(exc))
         body.scroll_home(animate=False)
-        total = len(self.lesson.steps)
-        self.query_one("#step-counter", Static).update(f"Step {index + 1} of {total}")
-        self.query_one("#step-progress", ProgressLine).set(index + 1, total)
+        self.query_one("#step-counter", Static).update(self._counter())
+        self.query_one("#step-progress", ProgressLine).set(index + 1, len(self.lesson.steps))
         self._focus_first_interactive(body)
         if save:
             self._save_position()
@@ -73,17 +108,17 @@ class LessonScreen(Screen):
         for widget in body.query("*"):
             # Leave text fields unfocused so letter keys (n, p, ...) keep working.
             if widget.focusable and not isinstance(widget, (VerticalScroll, Input)):
-                widget.focus()
+                widget.focus(scroll_visible=False)  # a step opens at its title, not half-way down
                 return
-        body.focus()
+        body.focus(scroll_visible=False)
 
     def _save_position(self) -> None:
-        store = self.app.store
+        store = self.context.store
         if store is None:
             return
         try:
-            store.set_position(self.app.learner, self.lesson.id, self.index)
-        except Exception as exc:  # saving the position must never break the lesson
+            store.set_position(self.context.learner, self.lesson.id, self.index)
+        except Exception as exc:  # noqa: BLE001 - saving the position must never break the lesson
             self.notify(f"Could not save your place: {exc}", severity="warning")
 
     # -- actions -------------------------------------------------------------------
@@ -115,13 +150,11 @@ class LessonScreen(Screen):
         for block in closed[:1] if kind == "hint" else closed:
             block.open()
 
-    def on_train_view_run_ended(self, message) -> None:
+    def on_train_view_run_ended(self, message: TrainView.RunEnded) -> None:
         """Keep the run's numbers: questions about the learner's own run are graded against them."""
         from tui_tutor.training.history import run_values
 
-        values = run_values(message.record.history)
-        if values:
-            self.app.run_values[message.view.spec.id] = values
+        self.context.runs.record(message.view.spec.id, run_values(message.record.history))
 
     def action_leave(self) -> None:
-        self.app.back_to_picker(self)
+        tutor_app(self).back_to_picker(self)

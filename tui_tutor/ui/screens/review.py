@@ -9,8 +9,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui_tutor.context import LessonContext
+from tui_tutor.lesson.catalog import Catalog
 from tui_tutor.review import ReviewItem, review_items
 from tui_tutor.session import QuestionSession
+from tui_tutor.ui.app import tutor_app
 from tui_tutor.ui.questions.panel import QuestionPanel
 
 
@@ -19,12 +22,18 @@ def _first_line(text: str, width: int = 44) -> str:
     return line if len(line) <= width else line[: width - 3] + "..."
 
 
-class ReviewScreen(Screen):
+class ReviewScreen(Screen[None]):
     HELP_TITLE = "Review"
     BINDINGS = [
         Binding("enter", "drill", "Practise", show=True),
         Binding("escape,q", "leave", "Back"),
     ]
+
+    def __init__(self, catalog: Catalog, context: LessonContext) -> None:
+        super().__init__()
+        self.catalog = catalog
+        self.context = context
+        self.items: list[ReviewItem] = []
 
     def compose(self) -> ComposeResult:
         yield Static("Review: questions you have not mastered yet", id="title-bar")
@@ -40,7 +49,7 @@ class ReviewScreen(Screen):
         self.refresh_items()
 
     def refresh_items(self) -> None:
-        self.items: list[ReviewItem] = review_items(self.app.catalog.lessons, self.app.store, self.app.learner)
+        self.items = review_items(self.catalog.lessons, self.context.store, self.context.learner)
         options = self.query_one(OptionList)
         options.clear_options()
         for item in self.items:
@@ -56,35 +65,41 @@ class ReviewScreen(Screen):
     def action_drill(self) -> None:
         index = self.query_one(OptionList).highlighted
         if index is not None and 0 <= index < len(self.items):
-            self.app.push_screen(DrillScreen(self.items[index]))
+            self.app.push_screen(DrillScreen(self.items[index], self._session(self.items[index])))
+
+    def _session(self, item: ReviewItem) -> QuestionSession:
+        """The item's question for this learner; one already met starts on a fresh variant."""
+        lesson, question = item.lesson, item.question
+        session = QuestionSession(question, lesson.id, self.context.learner, self.context.store, mastery_n=lesson.mastery,
+                                  run_values=self.context.runs.for_question(question))
+        if session.can_vary and (session.variant_attempts or session.revealed):
+            session.new_variant()  # fresh numbers: a revealed or answered variant proves nothing
+        return session
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.action_drill()
 
     def action_leave(self) -> None:
-        self.app.back_to_picker(self)
+        tutor_app(self).back_to_picker(self)
 
 
-class DrillScreen(Screen):
-    """One question on its own; a question already met starts on a fresh variant."""
+class DrillScreen(Screen[None]):
+    """One question on its own, with the session the review screen made for it (fresh numbers
+    for a question already met)."""
 
     HELP_TITLE = "Practice"
     BINDINGS = [Binding("escape,q", "leave", "Back to review")]
 
-    def __init__(self, item: ReviewItem) -> None:
+    def __init__(self, item: ReviewItem, session: QuestionSession) -> None:
         super().__init__()
         self.item = item
+        self.session = session
 
     def compose(self) -> ComposeResult:
-        lesson, question = self.item.lesson, self.item.question
-        session = QuestionSession(question, lesson.id, self.app.learner, self.app.store, mastery_n=lesson.mastery)
-        if session.can_vary and (session.variant_attempts or session.revealed):
-            session.new_variant()  # fresh numbers: a revealed or answered variant proves nothing
-        self.session = session
-        yield Static(f"Practice: {lesson.title}", id="title-bar")
+        yield Static(f"Practice: {self.item.lesson.title}", id="title-bar")
         with VerticalScroll(id="step-body"):
-            yield QuestionPanel(session)
+            yield QuestionPanel(self.session)
         yield Footer()
 
     def on_mount(self) -> None:
