@@ -18,6 +18,15 @@ def sample_dir() -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _tensorflow_only_when_marked(request):
+    """Keep the `tf` marker honest: `-m "not tf"` must skip every test that loads TensorFlow."""
+    loaded_before = "tensorflow" in sys.modules
+    yield
+    if not loaded_before and "tensorflow" in sys.modules and request.node.get_closest_marker("tf") is None:
+        pytest.fail("this test imported TensorFlow: mark it @pytest.mark.tf (see tests/README.md)", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
 def _isolated_data(tmp_path, monkeypatch):
     """Never touch the developer's real progress: every test gets its own data folder."""
     monkeypatch.setenv("TUI_TUTOR_DATA_DIR", str(tmp_path / "data"))

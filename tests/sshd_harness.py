@@ -343,6 +343,20 @@ class PtyApp:
                 pass
         return total
 
+    def wakeups(self) -> int:
+        """Times any of the program's threads went to sleep and was woken again (the kernel's
+        voluntary context switches): a thread that polls every 0.1 s adds ~10 a second."""
+        total = 0
+        for task in os.listdir(f"/proc/{self.pid}/task"):
+            try:
+                with open(f"/proc/{self.pid}/task/{task}/status") as fh:
+                    for line in fh:
+                        if line.startswith("voluntary_ctxt_switches:"):
+                            total += int(line.split()[1])
+            except (OSError, ValueError, IndexError):  # a thread that just ended
+                pass
+        return total
+
     def rss_mb(self) -> float:
         with open(f"/proc/{self.pid}/status") as fh:
             for line in fh:

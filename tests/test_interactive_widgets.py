@@ -9,6 +9,7 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Footer
 
+from screen_text import screen_text
 from tui_tutor.ui.widgets.interactive import CSS_FILE, WIDGETS, check_options, make_widget, widget_class
 from tui_tutor.ui.widgets.interactive.base import InteractiveWidget
 
@@ -34,11 +35,6 @@ class Host(App):
 def shown(app: App) -> str:
     """The widget's text as the learner reads it."""
     return app.query_one(InteractiveWidget).render().plain
-
-
-def screen_text(app: App) -> str:
-    """Every character on the screen (the compositor's own strips)."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 @pytest.fixture

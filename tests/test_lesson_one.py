@@ -44,6 +44,8 @@ async def _go_to(pilot, step: int) -> None:
     assert f"Step {step + 1} of" in screen_text(app)
 
 
+@pytest.mark.tf  # the install-check step loads TensorFlow
+@pytest.mark.slow
 async def test_whole_lesson_played_by_keyboard_ends_at_full_score(tmp_path):
     app = _app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -110,6 +112,8 @@ async def test_typical_mistakes_get_targeted_feedback(tmp_path, question_id, wro
         assert expected.lower() in shown.lower(), shown
 
 
+@pytest.mark.tf  # the install-check step loads TensorFlow
+@pytest.mark.slow
 async def test_every_step_fits_80_columns_without_horizontal_scrolling(tmp_path):
     app = _app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -3,6 +3,8 @@
 import time
 from pathlib import Path
 
+import pytest
+
 from lesson_player import focus_panel, keys_for
 from tui_tutor.training.history import RunHistory, run_values
 from tui_tutor.ui.app import AppOptions, TutorApp
@@ -21,6 +23,7 @@ def test_run_values_read_the_history():
     assert values["epochs_run"] == 15.0 and "final_accuracy" not in values
 
 
+@pytest.mark.tf
 async def test_final_loss_question_is_graded_against_the_learners_run(tmp_path):
     app = TutorApp(AppOptions(lesson_paths=[LESSON], open_path=LESSON, data_dir=tmp_path / "d", learner="t"))
     async with app.run_test(size=(80, 24)) as pilot:

@@ -91,6 +91,7 @@ def test_the_namespace_really_has_no_network():
     assert "REACHED" not in probe.stdout, probe.stdout
 
 
+@pytest.mark.e2e
 @needs_tmux
 @needs_unshare
 def test_app_opens_a_lesson_without_network(tmp_path):
@@ -111,6 +112,7 @@ def test_app_opens_a_lesson_without_network(tmp_path):
         session.close()
 
 
+@pytest.mark.tf
 @needs_unshare
 def test_training_runs_without_network(tmp_path):
     code = XOR_RUN + textwrap.dedent(
@@ -169,8 +171,8 @@ AUDITED_SESSION = XOR_RUN + textwrap.dedent(
     from tui_tutor.lesson.catalog import bundled_lessons_dir
     from tui_tutor.ui.app import AppOptions, TutorApp
 
-    def text(app):
-        return "\\n".join(strip.text for strip in app.screen._compositor.render_strips())
+    sys.path.insert(0, sys.argv[2])  # tests/, for the suite's one screen-text helper
+    from screen_text import screen_text as text
 
     async def session(data_dir):
         options = AppOptions(lesson_paths=[bundled_lessons_dir()], data_dir=data_dir, learner="tester")
@@ -207,9 +209,11 @@ AUDITED_SESSION = XOR_RUN + textwrap.dedent(
 )
 
 
+@pytest.mark.tf
+@pytest.mark.slow
 def test_session_and_training_try_no_network(tmp_path):
-    result = subprocess.run([sys.executable, "-c", AUDITED_SESSION, str(tmp_path / "data")], capture_output=True,
-                            text=True, timeout=180, env=_python_env(tmp_path), cwd=tmp_path)
+    result = subprocess.run([sys.executable, "-c", AUDITED_SESSION, str(tmp_path / "data"), str(ROOT / "tests")],
+                            capture_output=True, text=True, timeout=180, env=_python_env(tmp_path), cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])
     # The audited run did what a learner does: the exercise was answered and checked, XOR trained.

@@ -24,7 +24,8 @@ LESSON = ROOT / "lessons" / "01-introduction.md"
 NEURON_STEP = "Exercise: one neuron by hand"
 BIAS_FEEDBACK = "Add the bias"  # the targeted message for 0.25 (the weighted sum alone)
 
-pytestmark = [needs_tmux, pytest.mark.skipif(missing_reason() is not None, reason=missing_reason() or "")]
+pytestmark = [pytest.mark.e2e, needs_tmux,
+              pytest.mark.skipif(missing_reason() is not None, reason=missing_reason() or "")]
 
 
 def _lesson_facts() -> tuple[int, int]:
@@ -194,6 +195,7 @@ def _scroll_until(term: SshTerm, text: str, presses: int = 12, settle: float = 2
     raise AssertionError(f"{text!r} not found after scrolling {presses} lines; screen was:\n{screen}")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("term_name", ["xterm-256color", "vt100"])
 def test_neuron_exercise_over_ssh_survives_a_dropped_connection(connect, term_name):
     index, total = _lesson_facts()

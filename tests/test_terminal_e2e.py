@@ -14,6 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "tests" / "data" / "sample" / "sample.md"
 TUTOR = f"{sys.executable} -m tui_tutor"
 
+pytestmark = pytest.mark.e2e
+
 
 @pytest.fixture
 def term(tmp_path):

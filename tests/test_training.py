@@ -257,6 +257,7 @@ def _train(spec, overrides=None, on_event=None, **kwargs):
     return run, seen
 
 
+@pytest.mark.tf
 def test_xor_run_reaches_full_accuracy_in_order(keras_loaded, capfd):
     run, seen = _train(XOR)
     names = [type(e).__name__ for e in seen]
@@ -280,6 +281,7 @@ def test_xor_run_reaches_full_accuracy_in_order(keras_loaded, capfd):
     assert "Traceback" not in capfd.readouterr().err
 
 
+@pytest.mark.tf
 def test_same_seed_same_history_and_same_numbers_as_plain_fit(keras_loaded, monkeypatch):
     """Grouped epochs report what fit(epochs=N) reports at those epochs, bit for bit twice."""
     from tui_tutor.training import runner
@@ -324,6 +326,7 @@ def test_same_seed_same_history_and_same_numbers_as_plain_fit(keras_loaded, monk
         assert np.allclose(a[key], expected, rtol=1e-4, atol=1e-6), key
 
 
+@pytest.mark.tf
 def test_stop_from_emit_at_first_epoch_end(keras_loaded):
     def on_event(run, event):
         if isinstance(event, EpochEnd) and event.epoch == 5:
@@ -337,6 +340,7 @@ def test_stop_from_emit_at_first_epoch_end(keras_loaded):
     assert not any(isinstance(e, EpochEnd) and e.epoch > 5 for e in seen)
 
 
+@pytest.mark.tf
 def test_stop_from_another_thread(keras_loaded):
     from tui_tutor.training.runner import TrainingRun
 
@@ -363,6 +367,7 @@ def test_stop_from_another_thread(keras_loaded):
     assert run.batches_done < 20_000
 
 
+@pytest.mark.tf
 def test_huge_learning_rate_diverges_with_a_plain_message(keras_loaded, capfd):
     spec = TrainSpec(
         id="sine",
@@ -385,6 +390,7 @@ def test_huge_learning_rate_diverges_with_a_plain_message(keras_loaded, capfd):
     assert "Traceback" not in capfd.readouterr().err
 
 
+@pytest.mark.tf
 def test_bad_settings_and_timeouts_fail_without_traceback(keras_loaded, capfd):
     run, seen = _train(XOR, overrides={"hidden_activation": "wiggly"})
     assert isinstance(seen[-1], Failed) and seen[-1].kind == "error"
@@ -430,6 +436,7 @@ def test_a_broken_tensorflow_install_is_reported_not_raised(monkeypatch):
     assert seen[-1].kind == "import" and seen[-1].message == info.value.message
 
 
+@pytest.mark.tf
 def test_thread_pools_are_capped(keras_loaded):
     import tensorflow as tf
 

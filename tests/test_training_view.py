@@ -1,37 +1,66 @@
-"""The live training view with real (small) Keras runs, driven by keyboard in a pilot."""
+"""The live training view, driven by keyboard in a pilot, on recorded runs.
+
+The view only consumes training events, so these tests replay runs recorded once from real
+Keras runs (tests/data/runs/*.jsonl, made by tests/data/runs/record.py) through its
+`start_run` seam: no TensorFlow here. Real Keras runs are tested in tests/test_training.py
+and tests/test_lesson_two.py.
+"""
 
 import subprocess
 import sys
 import textwrap
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from screen_text import screen_text
+from tui_tutor.training.events import EpochEnd, Finished, event_from_json
 from tui_tutor.ui.app import AppOptions, TutorApp
-from tui_tutor.ui.training.view import TrainView
+from tui_tutor.ui.training.view import ReplayRun, TrainView
 
 LESSON = Path(__file__).resolve().parent / "data" / "training" / "train.md"
+RUNS = Path(__file__).resolve().parent / "data" / "runs"
 
 
 def _app(tmp_path: Path) -> TutorApp:
     return TutorApp(AppOptions(lesson_paths=[LESSON], open_path=LESSON, data_dir=tmp_path / "d"))
 
 
-async def _wait(pilot, predicate, timeout: float = 90.0) -> None:
+def recorded_runs(spec, overrides, emit) -> ReplayRun:
+    """The recording of this spec's run; the sine run at learning rate 1000 is the diverging one."""
+    name = "sine-diverged" if spec.id == "sine" and overrides.get("learning_rate") == 1000.0 else spec.id
+    return ReplayRun.from_jsonl(RUNS / f"{name}.jsonl", emit)
+
+
+def _recording(name: str) -> list:
+    return [event_from_json(line) for line in (RUNS / name).read_text().splitlines()]
+
+
+async def _view(pilot, start_run=recorded_runs) -> TrainView:
+    await pilot.pause()
+    view = pilot.app.screen.query_one(TrainView)
+    view.start_run = start_run
+    return view
+
+
+async def _wait(pilot, predicate, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.1)
+        await pilot.pause(0.05)
+
+
+def _ended(view: TrainView, runs: int = 1):
+    return lambda: len(view.runs) == runs and view.runs[-1].outcome != "running"
 
 
 async def test_a_run_draws_its_loss_and_lists_it(tmp_path):
     app = _app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        view = app.screen.query_one(TrainView)
+        view = await _view(pilot)
         assert app.focused is view
         await pilot.press("t")
-        await _wait(pilot, lambda: view.runs and view.runs[-1].outcome != "running")
+        await _wait(pilot, _ended(view))
         record = view.runs[-1]
         assert record.outcome == "finished"
         assert len(record.history) >= 10 and record.history.last_epoch == 200
@@ -39,30 +68,39 @@ async def test_a_run_draws_its_loss_and_lists_it(tmp_path):
         assert "loss" in plot and "epoch" in plot
         table = str(view.query_one(".train-runs").render())
         assert "finished" in table and f"{record.final('loss'):.4f}" in table
+        recorded = _recording("xor.jsonl")[-1]
+        assert isinstance(recorded, Finished)
+        status = str(view.query_one(".train-status").render())
+        assert f"finished in {recorded.elapsed:.1f} s" in status and f"loss {recorded.history['loss'][-1]:.4f}" in status
+        assert "Learned weights of run 1" in str(view.query_one(".train-weights").render())
         # A second run with other settings: the first stays for comparison.
         await pilot.press("right", "plus", "t")  # 4 hidden units -> 6
-        await _wait(pilot, lambda: len(view.runs) == 2 and view.runs[-1].outcome != "running")
+        await _wait(pilot, _ended(view, 2))
         assert view.runs[1].settings["hidden_units"] == 6
         assert "run 1" in str(view.query_one(".train-plot").render())  # the earlier run, faint
         assert len(str(view.query_one(".train-runs").render()).splitlines()) == 3
 
 
-async def test_stop_takes_effect_within_one_batch(tmp_path):
+async def test_stop_ends_the_run_at_the_last_epoch_shown(tmp_path):
+    """A run still going (here: a recording whose later epochs are an hour away) stops on `x`."""
+    events = _recording("xor.jsonl")
+    started = next(i for i, e in enumerate(events) if isinstance(e, EpochEnd))
+    slow = events[: started + 2] + [
+        replace(e, elapsed=e.elapsed + 3600) if isinstance(e, (EpochEnd, Finished)) else e for e in events[started + 2:]
+    ]
     app = _app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        view = app.screen.query_one(TrainView)
-        for _ in range(4):
-            await pilot.press("right")
-        await pilot.press("minus", "minus")  # batch size 4 -> 1: many batches
-        await pilot.press("left", "plus", "plus", "plus")  # epochs 200 -> 1000+
+        view = await _view(pilot, lambda spec, overrides, emit: ReplayRun(slow, emit, speed=1.0))
         await pilot.press("t")
         await _wait(pilot, lambda: view.runs and len(view.runs[-1].history) >= 2)
+        assert view.running
         await pilot.press("x")
-        await _wait(pilot, lambda: view.runs[-1].outcome != "running")
+        await _wait(pilot, _ended(view))
         assert view.runs[-1].outcome == "stopped"
-        assert view.last_run.batches_after_stop <= 1
-        assert "stopped at epoch" in str(view.query_one(".train-status").render())
+        assert not view.running
+        last = slow[started + 1].epoch
+        assert f"stopped at epoch {last}." in str(view.query_one(".train-status").render())
+        assert view.runs[-1].history.last_epoch == last
 
 
 async def test_a_diverging_run_is_reported_and_the_ui_lives_on(tmp_path):
@@ -70,14 +108,13 @@ async def test_a_diverging_run_is_reported_and_the_ui_lives_on(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         await pilot.press("n", "n")  # the regression step
-        await pilot.pause()
-        view = app.screen.query_one(TrainView)
+        view = await _view(pilot)
         assert view.spec.id == "sine"
         for _ in range(12):
             await pilot.press("plus")  # learning rate up to 1000
         assert view.values["learning_rate"] == 1000.0
         await pilot.press("t")
-        await _wait(pilot, lambda: view.runs and view.runs[-1].outcome != "running")
+        await _wait(pilot, _ended(view))
         assert view.runs[-1].outcome == "diverged"
         status = str(view.query_one(".train-status").render())
         assert "NaN" in status or "diverged" in status
@@ -85,6 +122,13 @@ async def test_a_diverging_run_is_reported_and_the_ui_lives_on(tmp_path):
         await pilot.press("p")  # the app still answers keys
         await pilot.pause()
         assert "Step 2 of 3" in screen_text(app)
+
+
+def test_a_replay_emits_the_recorded_events_in_order():
+    emitted = []
+    final = ReplayRun.from_jsonl(RUNS / "xor.jsonl", emitted.append).run()
+    assert emitted == _recording("xor.jsonl")
+    assert final is emitted[-1] and isinstance(final, Finished)
 
 
 def test_missing_tensorflow_is_reported_and_the_lesson_goes_on(tmp_path):

@@ -9,21 +9,49 @@ Textual's Linux driver reads keys in a thread that wakes ten times a second even
 comes; on a login node shared by dozens of learners an idle tutor should wake nothing.
 `QuietDriver` waits for a key (or for the app to stop) and wakes early only while an escape
 sequence is half read.
+
+The driver leans on Textual internals that no public API offers (`TEXTUAL_INTERNALS`); the
+test tests/test_idle.py pins their source, so a Textual upgrade that changes any of them
+fails there instead of quietly bringing the polling back.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import selectors
 import sys
 import threading
 from codecs import getincrementaldecoder
+from collections.abc import Mapping
 from pathlib import Path
+from typing import IO, Any
 
 from textual.drivers.linux_driver import LinuxDriver
 
 from tui_tutor.asciify import to_ascii
 
+log = logging.getLogger("tui_tutor.terminal")
+
+#: Textual internals `QuietDriver` relies on, with what it relies on them for. Each is checked
+#: against the source it was written for (tests/test_idle.py); re-check these on an upgrade.
+TEXTUAL_INTERNALS: dict[str, str] = {
+    "textual.driver.Driver.__init__": "sets `_debug`, passed on to the parser",
+    "textual.drivers.linux_driver.LinuxDriver.__init__": "sets `_file`, `fileno` and `exit_event`, replaced here",
+    "textual.drivers.linux_driver.LinuxDriver.start_application_mode":
+        "hands `_file` to the writer thread and starts `run_input_thread` in a thread",
+    "textual.drivers.linux_driver.LinuxDriver.disable_input":
+        "sets `exit_event`, joins the input thread, then clears the event (which empties the wake pipe)",
+    "textual.drivers.linux_driver.LinuxDriver.run_input_thread": "replaced here: port any fix made upstream",
+    "textual.drivers.linux_driver.LinuxDriver._run_input_thread": "calls `run_input_thread`, reports its errors",
+    "textual.drivers._writer_thread.WriterThread": "writes and flushes `_file` (the hang-up safe terminal)",
+    "textual._parser.Parser": "`feed`, `tick`, and `_timeout_time`: the deadline of a half-read escape sequence",
+    "textual._xterm_parser.XTermParser.__init__": "takes `debug`",
+    "textual._time": "`get_time`, the clock of `_timeout_time`",
+}
+
+#: How often Textual's own input thread polls; used only if the parser's deadline is gone.
+FALLBACK_POLL_SECONDS = 0.1
 
 
 class _WakingEvent(threading.Event):
@@ -59,7 +87,7 @@ class _HangupSafeTerminal:
     an SSH drop) output is dropped. Textual's own writer thread died on that error with a
     traceback, after which its bounded queue could fill and block the app on its way out."""
 
-    def __init__(self, file) -> None:
+    def __init__(self, file: IO[str]) -> None:
         self._file = file
         self.gone = False
 
@@ -78,7 +106,7 @@ class _HangupSafeTerminal:
             except (OSError, ValueError):
                 self.gone = True
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._file, name)
 
 
@@ -97,9 +125,14 @@ class QuietDriver(LinuxDriver):
     #: ended the app with UnicodeDecodeError; here it becomes a replacement character.
     input_encoding = "utf-8"
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._file = _HangupSafeTerminal(self._file)
+        #: How many times the input thread woke (select returned): a key, the exit flag, an
+        #: escape deadline. Zero while nobody types; tests read it.
+        self.input_wakeups = 0
+        #: True once the parser's deadline was not found and the thread polls as Textual does.
+        self.polling = False
+        self._file = _HangupSafeTerminal(self._file)  # type: ignore[assignment,arg-type]  # duck-typed file
         self._wake_read, self._wake_write = os.pipe()
         os.set_blocking(self._wake_read, False)
         os.set_blocking(self._wake_write, False)
@@ -115,7 +148,7 @@ class QuietDriver(LinuxDriver):
         parser = XTermParser(self._debug)
         decode = getincrementaldecoder(self.input_encoding)(errors="replace").decode
 
-        def handle(events, final: bool = False) -> bool:
+        def handle(events: list[tuple[selectors.SelectorKey, int]], final: bool = False) -> bool:
             """Feed what arrived to the parser; False once input has ended."""
             for key, _mask in events:
                 if key.fd == self._wake_read:
@@ -139,14 +172,23 @@ class QuietDriver(LinuxDriver):
             deadline = getattr(parser, "_timeout_time", "gone")  # private in Textual 8
             if deadline is None:
                 return None
-            if not isinstance(deadline, (int, float)):
-                return 0.1  # Textual changed: fall back to its own polling interval
+            if not isinstance(deadline, (int, float)):  # Textual changed: poll as it does
+                if not self.polling:
+                    self.polling = True
+                    log.warning("Textual's parser has no `_timeout_time`: the input thread polls every %s s",
+                                FALLBACK_POLL_SECONDS)
+                return FALLBACK_POLL_SECONDS
             return max(0.0, deadline - get_time())
+
+        def select(wait: float | None) -> list[tuple[selectors.SelectorKey, int]]:
+            events = selector.select(wait)
+            self.input_wakeups += 1
+            return events
 
         try:
             open_input = True
             while open_input and not self.exit_event.is_set():
-                open_input = handle(selector.select(timeout()))
+                open_input = handle(select(timeout()))
             if open_input:
                 selector.unregister(self._wake_read)
                 handle(selector.select(0.1), final=True)
@@ -174,7 +216,7 @@ class AsciiDriver(QuietDriver):
         super().write(to_ascii(data))
 
 
-def terminal_is_utf8(environ: os._Environ | dict = os.environ) -> bool:
+def terminal_is_utf8(environ: Mapping[str, str] = os.environ) -> bool:
     """Judge the user's locale, seeing through Python's own C-locale coercion (PEP 538)."""
     for var in ("LC_ALL", "LC_CTYPE", "LANG"):
         value = environ.get(var, "")
@@ -200,7 +242,7 @@ class FdTwoGuard:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._saved = os.dup(2)
         encoding = getattr(sys.__stderr__, "encoding", None) or "utf-8"
-        sys.__stderr__ = os.fdopen(os.dup(self._saved), "w", encoding=encoding, errors="replace")
+        sys.__stderr__ = os.fdopen(os.dup(self._saved), "w", encoding=encoding, errors="replace")  # type: ignore[misc]
         log_fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         os.dup2(log_fd, 2)
         os.close(log_fd)
@@ -210,10 +252,11 @@ class FdTwoGuard:
         if self._saved is None:
             return
         try:
-            sys.__stderr__.flush()
+            if sys.__stderr__ is not None:
+                sys.__stderr__.flush()
         except (OSError, ValueError):
             pass
         os.dup2(self._saved, 2)
         os.close(self._saved)
-        sys.__stderr__ = self._old_stderr
+        sys.__stderr__ = self._old_stderr  # type: ignore[misc]
         self._saved = None

@@ -2,16 +2,23 @@
 
 The view only ever sees training events (plain data posted from the worker thread); it
 never holds a Keras object, so the same view could follow a run in another process or a
-batch job. The plot is redrawn by a timer at most twice a second, and only when new
-data arrived; the timer is paused while no run is going, so an idle view costs nothing.
+batch job. Where runs come from is its `start_run` (a `StartRun`): by default `keras_runs`,
+Keras in this process; `ReplayRun` plays back events recorded as JSON lines (what a worker
+process or a batch job writes). The plot is redrawn by a timer at most twice a second, and
+only when new data arrived; the timer is paused while no run is going, so an idle view
+costs nothing.
 """
 
 from __future__ import annotations
 
 import math
 import sys
+import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
 
 from textual import work
 from textual.app import ComposeResult
@@ -22,7 +29,9 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from tui_tutor.lesson.model import TrainSpec
-from tui_tutor.training.events import EpochEnd, Event, Failed, Finished, Loaded, Loading, Started, Stopped
+from tui_tutor.training.events import (
+    EpochEnd, Event, Failed, Finished, Loaded, Loading, Started, Stopped, event_from_json,
+)
 from tui_tutor.training.history import RunHistory
 from tui_tutor.ui.progress_line import ProgressLine
 from tui_tutor.ui.training.settings import SETTINGS, initial_values, overrides, show, step_value
@@ -33,15 +42,83 @@ REDRAW_HZ = 2
 PLOT_HEIGHT = 10
 
 
+class Run(Protocol):
+    """One training run as the view drives it."""
+
+    def run(self) -> Event | None:
+        """Emit the run's events, blocking (the view calls it in a worker thread); the last event."""
+
+    def stop(self) -> None:
+        """Ask the run to end soon with `Stopped`; called from any thread, more than once."""
+
+
+#: Makes a run, not yet going: (the lesson's spec, the learner's overrides, where events go).
+StartRun = Callable[[TrainSpec, dict[str, Any], Callable[[Event], None]], Run]
+
+
+def keras_runs(*, threads: int = 2, max_seconds: float | None = 600) -> StartRun:
+    """Real runs: Keras in this process, loaded on the first run (seconds, ~0.5 GB)."""
+
+    def start(spec: TrainSpec, overrides: dict[str, Any], emit: Callable[[Event], None]) -> Run:
+        from tui_tutor.training.runner import TrainingRun
+
+        return TrainingRun(spec, emit, overrides=overrides, threads=threads, max_seconds=max_seconds)
+
+    return start
+
+
+class ReplayRun:
+    """A recorded run played back: the events a real run emitted, e.g. read from JSON lines.
+
+    `speed` None plays them as fast as they are taken; otherwise each `EpochEnd` and the
+    final event wait for their recorded `elapsed` time divided by `speed` (1.0: as recorded).
+    `stop` ends the replay at once with a `Stopped` event at the last epoch played, as a real
+    run would. The settings of the replayed run are those recorded, whatever the overrides.
+    """
+
+    def __init__(self, events: Iterable[Event], emit: Callable[[Event], None], *, speed: float | None = None) -> None:
+        self.events = list(events)
+        self.emit = emit
+        self.speed = speed
+        self.history = RunHistory()
+        self.result: Event | None = None
+        self._stop = threading.Event()
+
+    @classmethod
+    def from_jsonl(cls, path: Path, emit: Callable[[Event], None], *, speed: float | None = None) -> ReplayRun:
+        """Events as `tui_tutor.training.events` writes them: one JSON object a line."""
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        return cls((event_from_json(line) for line in lines if line.strip()), emit, speed=speed)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run(self) -> Event | None:
+        start = time.monotonic()
+        for event in self.events:
+            due = getattr(event, "elapsed", None)
+            if self.speed and isinstance(due, (int, float)):
+                self._stop.wait(max(0.0, start + due / self.speed - time.monotonic()))
+            if self._stop.is_set():
+                run_id = getattr(event, "run_id", "replay")
+                self.result = Stopped(run_id, self.history.last_epoch, self.history.to_dict())
+                self.emit(self.result)
+                return self.result
+            self.history.observe(event)
+            self.result = event
+            self.emit(event)
+        return self.result
+
+
 @dataclass
 class RunRecord:
     """What the view keeps of a run: its settings and numbers, never the model."""
 
     number: int
-    settings: dict
+    settings: dict[str, Any]
     history: RunHistory = field(default_factory=RunHistory)
     outcome: str = "running"
-    weights: list = field(default_factory=list)
+    weights: list[dict[str, list[Any]]] = field(default_factory=list)
 
     def final(self, metric: str) -> float:
         try:
@@ -82,16 +159,19 @@ class TrainView(Vertical, can_focus=True):
             super().__init__()
             self.view, self.record = view, record
 
-    def __init__(self, spec: TrainSpec, *, threads: int = 2, max_seconds: float | None = 600) -> None:
+    def __init__(self, spec: TrainSpec, *, threads: int = 2, max_seconds: float | None = 600,
+                 start_run: StartRun | None = None) -> None:
         super().__init__(classes="train-view")
         self.spec = spec
         self.threads = threads
         self.max_seconds = max_seconds
+        #: Where runs come from; read when `t` is pressed, so it may be replaced after mounting.
+        self.start_run: StartRun = start_run or keras_runs(threads=threads, max_seconds=max_seconds)
         self.values = initial_values(spec)
         self.selected = 0
         self.runs: list[RunRecord] = []
-        self._run = None  # the TrainingRun in progress (owned by the worker thread)
-        self.last_run = None  # kept for its counters (batches after stop); holds no model
+        self._run: Run | None = None  # the run in progress (owned by the worker thread)
+        self.last_run: Run | None = None  # kept for its counters (batches after stop); holds no model
         self._dirty = False
         self._timer: Timer | None = None
         self._started_at = 0.0
@@ -146,18 +226,16 @@ class TrainView(Vertical, can_focus=True):
         self._started_at = time.monotonic()
         self._show_progress(0)
         self._set_status("Starting...")
-        self._timer.resume()
+        if self._timer is not None:
+            self._timer.resume()
         self._start_worker(record)
 
     @work(thread=True, exclusive=True, group="training", exit_on_error=False)
     def _start_worker(self, record: RunRecord) -> None:
-        from tui_tutor.training.runner import TrainingRun
-
         def emit(event: Event) -> None:
             self.post_message(self.TrainEvent(event))
 
-        run = TrainingRun(self.spec, emit, overrides=overrides(self.spec, record.settings),
-                          threads=self.threads, max_seconds=self.max_seconds)
+        run = self.start_run(self.spec, overrides(self.spec, record.settings), emit)
         self._run = self.last_run = run
         # The training thread holds the GIL in long stretches; a shorter switch interval lets
         # the UI thread answer keys promptly during a run (p95 key latency ~70 -> ~45 ms).
@@ -213,8 +291,9 @@ class TrainView(Vertical, can_focus=True):
             record.history.observe(event)
             self._end(record, event)
 
-    def _end(self, record: RunRecord, event: Event) -> None:
-        self._timer.pause()
+    def _end(self, record: RunRecord, event: Finished | Stopped | Failed) -> None:
+        if self._timer is not None:
+            self._timer.pause()
         self._dirty = True
         self._flush()
         if isinstance(event, Finished):
@@ -290,7 +369,7 @@ class TrainView(Vertical, can_focus=True):
     def _show_weights(self, record: RunRecord) -> None:
         """Small networks show what they learned, to compare with weights set by hand."""
         weights = record.weights
-        count = sum(len(b) + sum(len(row) for row in k) for k, b in ((l.get("kernel", []), l.get("bias", [])) for l in weights))
+        count = sum(len(layer.get("bias", [])) + sum(len(row) for row in layer.get("kernel", [])) for layer in weights)
         if not weights or count > 40:
             self.query_one(".train-weights", Static).update("")
             return

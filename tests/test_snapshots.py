@@ -1,0 +1,150 @@
+"""Snapshots of six screens at 80x24, in UTF-8 and in ASCII: what a learner's terminal shows.
+
+Each test drives the app by keyboard (pytest-textual-snapshot's `snap_compare`) and compares
+an SVG of the screen with the one accepted under tests/__snapshots__/test_snapshots/. A
+change to how a screen looks fails here until a person has looked at it and accepted it:
+
+    .venv/bin/python -m pytest tests/test_snapshots.py --snapshot-update    # then review the SVGs
+
+Everything shown is fixed: the learner's name (variants are drawn from it), a fresh data
+folder per test, a replayed training run (tests/data/runs/), and no clock time on screen.
+In ASCII mode the screenshot goes through the table the ASCII driver writes with
+(`tui_tutor.asciify.to_ascii`), so it is what a terminal that is not UTF-8 receives.
+
+`snap_compare` runs the app itself: the tests are plain `def`, and every `run_before` starts
+with `await pilot.pause()` (the first screen is mounted by then).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from lesson_player import focus_panel, keys_for
+from tui_tutor.asciify import to_ascii
+from tui_tutor.lesson.loader import load_lesson
+from tui_tutor.progress.paths import db_path
+from tui_tutor.progress.store import ProgressStore
+from tui_tutor.ui.app import AppOptions, TutorApp
+from tui_tutor.ui.questions.panel import QuestionPanel
+from tui_tutor.ui.training.view import ReplayRun, TrainView
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+LESSONS = ROOT / "lessons"
+LESSON_ONE = LESSONS / "01-introduction.md"
+SAMPLE = TESTS / "data" / "sample" / "sample.md"
+TRAINING = TESTS / "data" / "training" / "train.md"
+RUNS = TESTS / "data" / "runs"
+LEARNER = "snapshot-learner"
+SIZE = (80, 24)
+NEURON_QUESTION = "neuron-output"
+
+modes = pytest.mark.parametrize("ascii_mode", [False, True], ids=["utf8", "ascii"])
+
+
+class AsciiTerminalApp(TutorApp):
+    """The tutor as a terminal that is not UTF-8 receives it: each glyph mapped as AsciiDriver maps it."""
+
+    def export_screenshot(self, *, title: str | None = None, simplify: bool = False) -> str:
+        return to_ascii(super().export_screenshot(title=title, simplify=simplify))
+
+
+def _app(tmp_path: Path, ascii_mode: bool, **options) -> TutorApp:
+    app_class = AsciiTerminalApp if ascii_mode else TutorApp
+    return app_class(AppOptions(data_dir=tmp_path / "data", learner=LEARNER, ascii_mode=ascii_mode, **options))
+
+
+def _lesson(path: Path, **options) -> dict:
+    return dict(lesson_paths=[path], open_path=path, **options)
+
+
+@modes
+def test_prose_step(snap_compare, tmp_path, ascii_mode):
+    """Step 1 of the sample lesson: prose, a list, a table and a callout."""
+
+    async def run_before(pilot) -> None:
+        await pilot.pause()
+
+    assert snap_compare(_app(tmp_path, ascii_mode, **_lesson(SAMPLE)), terminal_size=SIZE, run_before=run_before)
+
+
+@modes
+def test_question_with_feedback_on_a_wrong_answer(snap_compare, tmp_path, ascii_mode):
+    """The neuron exercise of lesson 1 after the weighted sum alone (0.25) was checked."""
+    steps = load_lesson(LESSON_ONE).lesson.steps
+    target = next(i for i, step in enumerate(steps) if any(q.id == NEURON_QUESTION for q in step.questions()))
+
+    async def run_before(pilot) -> None:
+        await pilot.pause()
+        await pilot.press("l")  # the step list, at step 1
+        await pilot.pause()
+        await pilot.press(*["down"] * target, "enter")
+        await pilot.pause()
+        panel = next(p for p in pilot.app.screen.query(QuestionPanel) if p.session.base.id == NEURON_QUESTION)
+        await focus_panel(pilot, panel)
+        await pilot.press(*keys_for("0.25"), "enter")
+        await pilot.pause()
+        assert panel.session.last_result.status == "wrong"
+
+    app = _app(tmp_path, ascii_mode, **_lesson(LESSON_ONE))
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+@modes
+def test_training_view_after_a_run(snap_compare, tmp_path, ascii_mode):
+    """The XOR run of the training sample, replayed from its recording, finished: plot, table, weights."""
+
+    async def run_before(pilot) -> None:
+        await pilot.pause()
+        view = pilot.app.screen.query_one(TrainView)
+        view.start_run = lambda spec, overrides, emit: ReplayRun.from_jsonl(RUNS / "xor.jsonl", emit)
+        await pilot.press("t")
+        deadline = time.monotonic() + 30
+        while not (view.runs and view.runs[-1].outcome != "running"):
+            assert time.monotonic() < deadline, "the replayed run did not end"
+            await pilot.pause(0.05)
+        await pilot.pause()
+
+    assert snap_compare(_app(tmp_path, ascii_mode, **_lesson(TRAINING)), terminal_size=SIZE, run_before=run_before)
+
+
+@modes
+def test_lesson_picker(snap_compare, tmp_path, ascii_mode):
+    """The bundled lessons, one question of lesson 1 answered right."""
+    lesson = load_lesson(LESSON_ONE).lesson
+    with ProgressStore.open(db_path(tmp_path / "data")) as store:
+        store.record_answer(LEARNER, lesson.id, NEURON_QUESTION, answer="5/4", status="correct", score=1.0)
+
+    async def run_before(pilot) -> None:
+        await pilot.pause()
+
+    assert snap_compare(_app(tmp_path, ascii_mode, lesson_paths=[LESSONS]), terminal_size=SIZE, run_before=run_before)
+
+
+@modes
+def test_help_screen(snap_compare, tmp_path, ascii_mode):
+    """`?` on a lesson step: every key of that screen."""
+
+    async def run_before(pilot) -> None:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    assert snap_compare(_app(tmp_path, ascii_mode, **_lesson(SAMPLE)), terminal_size=SIZE, run_before=run_before)
+
+
+@modes
+def test_review_screen(snap_compare, tmp_path, ascii_mode):
+    """`tui-tutor review` after one wrong answer in lesson 1: that question first, then the unmet ones."""
+    lesson = load_lesson(LESSON_ONE).lesson
+    with ProgressStore.open(db_path(tmp_path / "data")) as store:
+        store.record_answer(LEARNER, lesson.id, NEURON_QUESTION, answer="0.25", status="wrong", score=0.0)
+
+    async def run_before(pilot) -> None:
+        await pilot.pause()
+
+    app = _app(tmp_path, ascii_mode, lesson_paths=[LESSON_ONE], start_review=True)
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
