@@ -733,7 +733,7 @@ def main() -> int:
     errors: dict[str, str] = {}
     spec = lesson_spec()
     try:
-        keys, values = setup_keys(spec, args.epochs, args.batch)
+        _keys, values = setup_keys(spec, args.epochs, args.batch)
     except PhaseError as exc:
         parser.error(str(exc))
     app_spec = resolve_spec(spec, overrides(spec, values))

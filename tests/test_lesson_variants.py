@@ -122,8 +122,9 @@ def _exact_forms(key: float) -> list[str]:
 
 @pytest.mark.parametrize("index", range(len(PARAMETERISED)), ids=IDS)
 def test_every_variant_renders_and_grades_its_own_key(index: int) -> None:
-    lesson, q = PARAMETERISED[index]
-    placeholder = re.compile(r"\{(%s)\}" % "|".join(re.escape(p.name) for p in q.params))
+    _lesson, q = PARAMETERISED[index]
+    names = "|".join(re.escape(p.name) for p in q.params)
+    placeholder = re.compile(rf"\{{({names})\}}")
     distinct = set()
     for v in _variants(index):
         if q.kind in ("numeric", "table"):

@@ -131,7 +131,7 @@ def test_datasets_shapes_without_network(monkeypatch):
 
 def test_dataset_split_takes_the_last_rows_like_keras():
     x, y = datasets.load("moons")
-    (xt, yt), (xv, yv) = datasets.split(x, y, 0.3)
+    (xt, _yt), (xv, _yv) = datasets.split(x, y, 0.3)
     assert len(xt) == math.ceil(120 * 0.7) and len(xt) + len(xv) == 120
     assert np.array_equal(xv, x[len(xt) :])
     assert datasets.split(x, y, 0.0)[1] is None
@@ -392,7 +392,7 @@ def test_huge_learning_rate_diverges_with_a_plain_message(keras_loaded, capfd):
 
 @pytest.mark.tf
 def test_bad_settings_and_timeouts_fail_without_traceback(keras_loaded, capfd):
-    run, seen = _train(XOR, overrides={"hidden_activation": "wiggly"})
+    _, seen = _train(XOR, overrides={"hidden_activation": "wiggly"})
     assert isinstance(seen[-1], Failed) and seen[-1].kind == "error"
     assert "activation" in seen[-1].message and "\n" not in seen[-1].message
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import math
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Union
 from collections.abc import Callable, Mapping
 
 MAX_LENGTH = 500
@@ -180,7 +179,8 @@ class _Reader:
         if tok.text == ",":
             return self._unexpected_char(",")
         after_value = prev is not None and (prev.kind in ("num", "name") or prev.text == ")")
-        if after_value and (tok.kind == "name" or tok.text == "(" or (tok.kind == "num" and prev.kind != "num")):
+        if after_value and prev is not None and (
+                tok.kind == "name" or tok.text == "(" or (tok.kind == "num" and prev.kind != "num")):
             return f"unexpected {tok.text!r}{{where}} (write * to multiply)"
         if tok.text == ")":
             return "unexpected ')'{where}: there is no '(' to close"
@@ -294,7 +294,7 @@ class Call:
         self.func, self.args = func, args
 
 
-Node = Union[Num, Name, Unary, Binary, Call]
+Node = Num | Name | Unary | Binary | Call
 
 
 # --------------------------------------------------------------------------- arithmetic
@@ -398,7 +398,7 @@ def _huber(err: float, delta: float) -> float:
     return _finite(0.5 * err * err if a <= delta else delta * (a - 0.5 * delta))
 
 
-def _minmax(f: Callable) -> Callable[..., float]:
+def _minmax(f: Callable[[tuple[float, ...]], float]) -> Callable[..., float]:
     return lambda *xs: f(xs)
 
 
@@ -528,10 +528,14 @@ def _parse_cached(text: str) -> Expr:
     return Expr(text, _Reader(text).parse())
 
 
+def _not_text() -> ExprError:
+    return ExprError("could not read the answer: it is not text", code="syntax")
+
+
 def parse(text: str) -> Expr:
     """Parse `text`; raise ExprError with a plain message (and column) if it is not arithmetic."""
     if not isinstance(text, str):
-        raise ExprError("could not read the answer: it is not text", code="syntax")
+        raise _not_text()
     if len(text) > MAX_LENGTH:
         raise ExprError(f"could not read the answer: it is too long (at most {MAX_LENGTH} characters)",
                         detail=f"too long (at most {MAX_LENGTH} characters)")
@@ -547,6 +551,8 @@ def evaluate(text_or_expr: str | Expr | int | float, names: Env | None = None) -
             return _finite(float(text_or_expr))
         except OverflowError:  # an int past float's range
             raise _err("the number is too large", "too-large") from None
+    if not isinstance(text_or_expr, str):  # a bool is not a number here
+        raise _not_text()
     return parse(text_or_expr).evaluate(names)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from plotext._figure import _figure_class as _Figure
 
@@ -30,7 +31,7 @@ def _nice_step(span: float, count: int) -> float:
     raw = span / max(count, 1)
     if raw <= 0:
         return 1.0
-    power = 10 ** math.floor(math.log10(raw))
+    power: float = 10 ** math.floor(math.log10(raw))  # an int when it is 1 or more, as before
     for m in (1, 2, 2.5, 5, 10):
         if m * power >= raw:
             return m * power
@@ -87,7 +88,7 @@ def render_function_plot(
     for i, (label, f) in enumerate(funcs):
         ys = [float(f(x)) for x in xs]
         ys_all.extend(y for y in ys if math.isfinite(y))
-        kwargs: dict = {"marker": "braille" if braille else ASCII_MARKERS[i % len(ASCII_MARKERS)]}
+        kwargs: dict[str, Any] = {"marker": "braille" if braille else ASCII_MARKERS[i % len(ASCII_MARKERS)]}
         if legend and label:
             kwargs["label"] = label
         if color:

@@ -56,7 +56,7 @@ def learner_name() -> str:
         return name
     try:
         return getpass.getuser() or "learner"
-    except Exception:  # no USER/LOGNAME and no passwd entry (some containers)
+    except Exception:  # noqa: BLE001 - no USER/LOGNAME and no passwd entry (some containers): never stop the tutor
         return "learner"
 
 
@@ -77,7 +77,8 @@ def filesystem_type(path: str | Path, mountinfo: str | Path = "/proc/self/mounti
     None when it cannot be told (not Linux, /proc not mounted). `path` need not exist: its
     nearest existing ancestor is used.
     """
-    target, missing = Path(path).expanduser().absolute(), []
+    target = Path(path).expanduser().absolute()
+    missing: list[str] = []
     while not target.exists() and target != target.parent:  # resolve symlinks that exist
         missing.insert(0, target.name)
         target = target.parent

@@ -19,16 +19,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, ClassVar, Literal, Union
+from typing import Any, ClassVar, Literal, TypeVar, cast
 
 FailureKind = Literal["import", "diverged", "error", "timeout"]
 FAILURE_KINDS: tuple[str, ...] = ("import", "diverged", "error", "timeout")
+
+_E = TypeVar("_E", bound="_JsonEvent")
 
 
 class _JsonEvent:
     """Mixin: one JSON line per event (``to_json``) and back (``from_json``)."""
 
-    _registry: ClassVar[dict[str, type]] = {}
+    _registry: ClassVar[dict[str, type[_JsonEvent]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -42,7 +44,7 @@ class _JsonEvent:
         return json.dumps(self.to_dict(), separators=(",", ":"))
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]):
+    def from_dict(cls: type[_E], data: dict[str, Any]) -> _E:
         data = dict(data)
         name = data.pop("event", cls.__name__)
         target = _JsonEvent._registry.get(name)
@@ -50,11 +52,12 @@ class _JsonEvent:
             raise ValueError(f"unknown training event {name!r}")
         if cls is not _JsonEvent and not issubclass(target, cls):
             raise ValueError(f"expected a {cls.__name__} event, got {name}")
-        names = {f.name for f in fields(target)}  # type: ignore[arg-type]
-        return target(**{k: v for k, v in data.items() if k in names})
+        names = {f.name for f in fields(target)}  # type: ignore[arg-type]  # every registered event is a dataclass
+        # ``target`` is ``cls`` or (checked above) a subclass of it, unless ``cls`` is the mixin itself.
+        return cast(_E, target(**{k: v for k, v in data.items() if k in names}))
 
     @classmethod
-    def from_json(cls, line: str):
+    def from_json(cls: type[_E], line: str) -> _E:
         """Read one JSON line back; on a subclass, the line must name that class."""
         data = json.loads(line)
         if not isinstance(data, dict):
@@ -129,7 +132,7 @@ class Finished(_JsonEvent):
 
     run_id: str
     history: dict[str, list[float]] = field(default_factory=dict)
-    weights: list[dict[str, list]] = field(default_factory=list)
+    weights: list[dict[str, list[Any]]] = field(default_factory=list)
     elapsed: float = 0.0
 
 
@@ -156,7 +159,7 @@ class Failed(_JsonEvent):
     history: dict[str, list[float]] = field(default_factory=dict)
 
 
-Event = Union[Loading, Loaded, Started, BatchEnd, EpochEnd, Finished, Stopped, Failed]
+Event = Loading | Loaded | Started | BatchEnd | EpochEnd | Finished | Stopped | Failed
 EVENT_TYPES: tuple[type, ...] = (Loading, Loaded, Started, BatchEnd, EpochEnd, Finished, Stopped, Failed)
 #: The events that end a run: exactly one of them is the last event of every run.
 FINAL_EVENTS: tuple[type, ...] = (Finished, Stopped, Failed)
@@ -164,8 +167,8 @@ FINAL_EVENTS: tuple[type, ...] = (Finished, Stopped, Failed)
 
 def event_from_json(line: str) -> Event:
     """Read any event from its JSON line (dispatching on the ``"event"`` key)."""
-    return _JsonEvent.from_json(line)
+    return cast(Event, _JsonEvent.from_json(line))  # the registry holds exactly the event classes
 
 
 def event_from_dict(data: dict[str, Any]) -> Event:
-    return _JsonEvent.from_dict(data)
+    return cast(Event, _JsonEvent.from_dict(data))

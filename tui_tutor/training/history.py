@@ -94,7 +94,7 @@ class RunHistory:
 
     def to_dict(self) -> dict[str, list[float]]:
         """``{"epoch": [...], "loss": [...], ...}``: the shape final events carry."""
-        out: dict[str, list] = {"epoch": list(self.epochs)}
+        out: dict[str, list[float]] = {"epoch": list(self.epochs)}
         for name, series in self.metrics.items():
             out[name] = list(series)
         return out

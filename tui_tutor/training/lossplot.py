@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from plotext._figure import _figure_class as _Figure
 
@@ -58,7 +59,7 @@ def render_loss_plot(curves: list[Curve], width: int, height: int, *, ascii: boo
             marker = "+"  # a plain character: sextant and block markers are missing from many fonts
         else:
             marker = "*" if ascii else "braille"
-        kwargs: dict = {"marker": marker, "label": curve.label}
+        kwargs: dict[str, Any] = {"marker": marker, "label": curve.label}
         if color:
             kwargs["color"] = "gray" if curve.faint else ("orange+" if curve.validation else "cyan+")
         fig.plot(xs, ys, **kwargs)

@@ -25,7 +25,8 @@ import threading
 import time
 import uuid
 from dataclasses import replace
-from typing import Any
+from types import ModuleType
+from typing import Any, Protocol
 from collections.abc import Callable
 
 from tui_tutor.lesson.model import LayerSpec, TrainSpec
@@ -183,7 +184,7 @@ class TrainingRun:
         spec: TrainSpec,
         emit: Callable[[Event], None],
         *,
-        overrides: dict | None = None,
+        overrides: dict[str, Any] | None = None,
         threads: int = 2,
         max_seconds: float | None = 600,
     ) -> None:
@@ -258,7 +259,7 @@ class TrainingRun:
         with _RUN_LOCK:
             return self._fit(keras, spec)
 
-    def _fit(self, keras, spec: TrainSpec) -> Event:
+    def _fit(self, keras: ModuleType, spec: TrainSpec) -> Event:
         import numpy as np
         import tensorflow as tf
 
@@ -362,7 +363,7 @@ class TrainingRun:
             weights.append({"kernel": np.asarray(kernel).tolist(), "bias": np.asarray(bias).tolist()})
         return Finished(self.run_id, history, weights, elapsed)
 
-    def _diverged_message(self, spec: TrainSpec, callback: _EventCallback) -> str:
+    def _diverged_message(self, spec: TrainSpec, callback: _Callback) -> str:
         lr = float(spec.learning_rate)
         what = "NaN (not a number)" if math.isnan(callback.bad_loss) else "infinite"
         if lr > float(self.spec.learning_rate) and math.isfinite(float(self.spec.learning_rate)):
@@ -376,8 +377,26 @@ class TrainingRun:
         )
 
 
-def _callback_class(keras):
-    class EventCallback(keras.callbacks.Callback):
+class _Callback(Protocol):
+    """What a run reads and sets on its Keras callback (the class needs Keras to be defined)."""
+
+    t0: float
+    outcome: str | None
+    bad_loss: float
+
+    @property
+    def epoch_in_progress(self) -> int: ...
+
+    def start_group(self, passes: int) -> None: ...
+
+
+#: Builds the callback for ``(run, steps_per_pass, per_log)``: the class from ``_callback_class``.
+_CallbackFactory = Callable[["TrainingRun", int, int], _Callback]
+
+
+def _callback_class(keras: ModuleType) -> _CallbackFactory:
+    # Keras is untyped: its Callback is Any, and a base found on a module object is not a static name.
+    class EventCallback(keras.callbacks.Callback):  # type: ignore[misc, name-defined]
         """Turns Keras' callback calls into events; checks stop, time and divergence per batch."""
 
         def __init__(self, run: TrainingRun, steps_per_pass: int, per_log: int) -> None:
@@ -405,16 +424,16 @@ def _callback_class(keras):
                 self.outcome = outcome
             self.model.stop_training = True
 
-        def on_epoch_begin(self, epoch, logs=None):
+        def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
             self.step = 0
 
-        def on_train_batch_begin(self, batch, logs=None):
+        def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
             # Reset the running means at the start of the group's last pass: the epoch's logs
             # are then those of one pass, as plain fit(epochs=N) would report them.
             if self.group > 1 and self.step == (self.group - 1) * self.steps_per_pass:
                 self.model.reset_metrics()
 
-        def on_train_batch_end(self, batch, logs=None):
+        def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
             run = self.run
             run.batches_done += 1
             self.step += 1
@@ -442,7 +461,7 @@ def _callback_class(keras):
                     )
                 )
 
-        def on_epoch_end(self, epoch, logs=None):
+        def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
             run = self.run
             if self.outcome is not None or self.step < self.group * self.steps_per_pass:
                 return  # a cut-short Keras epoch is not logged
@@ -464,10 +483,10 @@ def _callback_class(keras):
     return EventCallback
 
 
-_callback_cls = None
+_callback_cls: _CallbackFactory | None = None
 
 
-def _EventCallback(run: TrainingRun, steps_per_pass: int, per_log: int):
+def _EventCallback(run: TrainingRun, steps_per_pass: int, per_log: int) -> _Callback:
     """Create the Keras callback (its class is built once Keras is imported)."""
     global _callback_cls
     if _callback_cls is None:

@@ -59,7 +59,7 @@ class _Forward(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             log.handle(record)
-        except Exception:  # pragma: no cover - logging must never break training
+        except Exception:  # noqa: BLE001  # pragma: no cover - logging must never break training
             pass
 
 
@@ -104,7 +104,8 @@ def _import_keras() -> ModuleType:
     import tensorflow as tf  # noqa: F401  (imported first so the backend is TensorFlow)
     import keras
 
-    return keras
+    module: ModuleType = keras  # keras ships no type information
+    return module
 
 
 def _cap_threads(threads: int) -> None:
@@ -167,7 +168,7 @@ def load_keras(threads: int = 2) -> ModuleType:
             import tensorflow as tf
 
             tf.get_logger()
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - only tidies logging: the loaded Keras is still usable
             pass
         route_library_logs()  # ... and take such handlers off again
         _cap_threads(threads)
@@ -211,7 +212,7 @@ def silence_fd2(path: str = os.devnull) -> Iterator[None]:
     """
     try:
         sys.stderr.flush()
-    except Exception:
+    except Exception:  # noqa: BLE001 - a closed or replaced sys.stderr must not stop the redirect
         pass
     saved = os.dup(2)
     try:
@@ -224,7 +225,7 @@ def silence_fd2(path: str = os.devnull) -> Iterator[None]:
     finally:
         try:
             sys.stderr.flush()
-        except Exception:
+        except Exception:  # noqa: BLE001 - fd 2 must be restored whatever sys.stderr does
             pass
         os.dup2(saved, 2)
         os.close(saved)

@@ -6,8 +6,12 @@ Plain data: the view shows them and turns them into the runner's overrides.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from tui_tutor.lesson.model import TrainSpec
+
+#: A ladder holds numbers (ints count as floats here) or names, never both.
+V = TypeVar("V", float, str)
 
 LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 1000.0)
 UNITS = (1, 2, 3, 4, 6, 8, 16, 32, 64)
@@ -18,13 +22,13 @@ SEEDS = tuple(range(1, 21))
 
 
 @dataclass(frozen=True)
-class Setting:
+class Setting(Generic[V]):
     key: str  # the runner's override name
     label: str
-    ladder: tuple
+    ladder: tuple[V, ...]
 
 
-SETTINGS: tuple[Setting, ...] = (
+SETTINGS: tuple[Setting[Any], ...] = (
     Setting("learning_rate", "lr", LEARNING_RATES),
     Setting("hidden_units", "units", UNITS),
     Setting("hidden_activation", "act", ACTIVATIONS),
@@ -34,7 +38,7 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 
-def initial_values(spec: TrainSpec) -> dict:
+def initial_values(spec: TrainSpec) -> dict[str, Any]:
     hidden = spec.layers[:-1]
     return {
         "learning_rate": spec.learning_rate,
@@ -46,7 +50,7 @@ def initial_values(spec: TrainSpec) -> dict:
     }
 
 
-def step_value(setting: Setting, current, direction: int):
+def step_value(setting: Setting[V], current: V, direction: int) -> V:
     """The next value up or down the ladder from `current` (which need not be on it)."""
     ladder = setting.ladder
     if current in ladder:
@@ -61,13 +65,13 @@ def step_value(setting: Setting, current, direction: int):
     return smaller[-1] if smaller else current
 
 
-def show(value) -> str:
+def show(value: float | str) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
 
 
-def overrides(spec: TrainSpec, values: dict) -> dict:
+def overrides(spec: TrainSpec, values: dict[str, Any]) -> dict[str, Any]:
     """Only what differs from the lesson's spec, so a run with untouched settings is the lesson's run."""
     base = initial_values(spec)
     out = {k: v for k, v in values.items() if v != base.get(k)}

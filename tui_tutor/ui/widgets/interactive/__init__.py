@@ -16,6 +16,8 @@ from tui_tutor.lesson.widget_options import check_options
 if TYPE_CHECKING:
     from textual.widget import Widget
 
+    from tui_tutor.ui.widgets.interactive.base import InteractiveWidget
+
 #: Widget name -> "module:Class".
 WIDGETS: dict[str, str] = {
     "neuron-explorer": "tui_tutor.ui.widgets.interactive.neuron_explorer:NeuronExplorer",
@@ -29,10 +31,11 @@ WIDGETS: dict[str, str] = {
 CSS_FILE: Path = Path(__file__).with_name("interactive.tcss")
 
 
-def widget_class(name: str) -> type[Widget]:
+def widget_class(name: str) -> type[InteractiveWidget]:
     """Import and return the class registered under `name` (KeyError for an unknown name)."""
     module_name, _, class_name = WIDGETS[name].partition(":")
-    return getattr(import_module(module_name), class_name)
+    cls: type[InteractiveWidget] = getattr(import_module(module_name), class_name)  # every entry is one
+    return cls
 
 
 def make_widget(name: str, options: Mapping[str, Any] | None = None, **kwargs: Any) -> Widget:

@@ -6,7 +6,7 @@ a timer, so an idle widget costs no CPU and sends no bytes. State changes call `
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from rich.text import Text
@@ -37,7 +37,7 @@ class InteractiveWidget(Widget, can_focus=True):
         super().__init__(**kwargs)
         self.options: dict[str, Any] = dict(options or {})
         self.option_errors: list[str] = []
-        self._plot_cache: tuple[tuple, Text] | None = None
+        self._plot_cache: tuple[tuple[object, ...], Text] | None = None
         self._layout_width = 0
 
     @property
@@ -73,7 +73,11 @@ class InteractiveWidget(Widget, can_focus=True):
         self.refresh(layout=True)
 
     def plot(
-        self, funcs: list, x_range: tuple[float, float], point: tuple[float, float] | None, tag: object = None
+        self,
+        funcs: Sequence[tuple[str, Callable[[float], float]]],
+        x_range: tuple[float, float],
+        point: tuple[float, float] | None,
+        tag: object = None,
     ) -> Text:
         """A function plot as Text, rebuilt only when labels, range, point, `tag` or size change."""
         key = (tuple(label for label, _ in funcs), x_range, point, tag,

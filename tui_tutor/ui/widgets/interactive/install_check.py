@@ -90,7 +90,7 @@ class InstallCheck(InteractiveWidget):
         error = ""
         try:
             versions = read_versions()
-        except Exception as exc:  # TrainingUnavailable, or a missing/broken training module
+        except Exception as exc:  # noqa: BLE001 - TrainingUnavailable or a broken training module: report it
             error = getattr(exc, "message", "") or f"{type(exc).__name__}: {exc}"
         self.post_message(self.Result(generation, versions, error, time.perf_counter() - start))
 

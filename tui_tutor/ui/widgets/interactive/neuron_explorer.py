@@ -13,7 +13,7 @@ from typing import Any
 from rich.text import Text
 from textual.binding import Binding
 
-from tui_tutor.neural.math import ACTIVATIONS, neuron
+from tui_tutor.neural.math import ACTIVATIONS, NeuronTrace, neuron
 from tui_tutor.ui.widgets.interactive.base import InteractiveWidget, fmt, paren
 from tui_tutor.lesson.widget_options import VALUE_LIMIT, neuron_options
 
@@ -62,7 +62,7 @@ class NeuronExplorer(InteractiveWidget):
     def selected(self) -> str:
         return self.rows[self.row]
 
-    def trace(self):
+    def trace(self) -> NeuronTrace:
         return neuron(self.inputs, self.weights, self.bias, self.activation)
 
     # -- actions -------------------------------------------------------------------

@@ -73,8 +73,8 @@ class XorNetworkView(InteractiveWidget):
     """Toggle the two inputs and follow the signal through h1, h2 to y."""
 
     BINDINGS = [
-        Binding("1", "toggle(1)", "toggle x1"),
-        Binding("2", "toggle(2)", "toggle x2"),
+        Binding("1", "toggle_input(1)", "toggle x1"),
+        Binding("2", "toggle_input(2)", "toggle x2"),
     ]
 
     def __init__(self, options: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
@@ -84,7 +84,8 @@ class XorNetworkView(InteractiveWidget):
         self.x1 = 0
         self.x2 = 0
 
-    def action_toggle(self, which: int) -> None:
+    # Not `action_toggle`: Textual's DOMNode.action_toggle(attribute_name) flips a bool attribute.
+    def action_toggle_input(self, which: int) -> None:
         if which == 1:
             self.x1 = 1 - self.x1
         else:
@@ -157,7 +158,7 @@ class XorNetworkView(InteractiveWidget):
             lines = [(eqs[i] if i < len(eqs) else "", row) for i, row in enumerate(table)]
         else:  # stacked, for narrow terminals
             lines = [(e, ("", False)) for e in eqs] + [("", row) for row in table]
-        for i, (left, (row, current)) in enumerate(lines):
+        for left, (row, current) in lines:
             out.append(left.ljust(TABLE_LEFT) if side and row else left)
             style = "reverse bold" if current else ("underline" if row.startswith(" x1") else "")
             out.append(row, style=style)
