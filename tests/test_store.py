@@ -234,18 +234,69 @@ def test_an_empty_file_becomes_a_current_store(db):
     assert {"answers", "question_state", "position"} <= _tables(db)
 
 
-def test_a_version_0_database_is_migrated_and_keeps_its_other_tables(db):
+def test_another_programs_database_is_refused_and_left_byte_identical(db, journal):
+    """A version-0 file with tables of its own is someone else's: never migrated, never touched."""
     conn = sqlite3.connect(db)
     conn.execute("CREATE TABLE notes (text TEXT)")
     conn.execute("INSERT INTO notes VALUES ('keep me')")
     conn.commit()
     conn.close()
-    with ProgressStore.open(db) as s:
-        s.set_position("ada", "l", 2)
-    assert _user_version(db) == schema_version()
+    before = db.read_bytes()
+    with pytest.raises(StoreError, match=r"not a tui-tutor progress file.*--data-dir"):
+        ProgressStore.open(db, journal=journal)
+    assert db.read_bytes() == before and files_in(db.parent) == {db.name}
+
+
+def test_a_file_with_another_application_id_is_refused_even_when_damaged(db):
     conn = sqlite3.connect(db)
-    assert conn.execute("SELECT text FROM notes").fetchall() == [("keep me",)]
+    conn.execute("PRAGMA application_id = 1234")
+    conn.execute("CREATE TABLE question_state (x)")
+    conn.commit()
     conn.close()
+    data = bytearray(db.read_bytes())
+    data[200:4096] = os.urandom(4096 - 200)  # damage it: still not ours to move aside
+    db.write_bytes(bytes(data))
+    with pytest.raises(StoreError, match="not a tui-tutor progress file"):
+        ProgressStore.open(db)
+    assert db.read_bytes() == bytes(data) and files_in(db.parent) == {db.name}
+
+
+def test_new_files_are_marked_and_unmarked_old_ones_get_the_mark(db, monkeypatch):
+    with ProgressStore.open(db):
+        pass
+    assert _pragma(db, "application_id") == store_mod.APPLICATION_ID
+    old = db.with_name("old.sqlite3")  # a format-2 file, written before files were marked
+    monkeypatch.setattr(store_mod, "MIGRATIONS", store_mod.MIGRATIONS[:2])
+    with ProgressStore.open(old) as s:
+        s.set_position("ada", "l", 2)
+    monkeypatch.undo()
+    assert _pragma(old, "application_id") == 0 and _user_version(old) == 2
+    with ProgressStore.open(old) as s:
+        assert s.position("ada", "l") == 2
+    assert _pragma(old, "application_id") == store_mod.APPLICATION_ID and _user_version(old) == schema_version()
+
+
+def test_an_unmarked_file_with_extra_tables_is_not_ours(db, monkeypatch):
+    monkeypatch.setattr(store_mod, "MIGRATIONS", store_mod.MIGRATIONS[:2])
+    with ProgressStore.open(db):
+        pass
+    monkeypatch.undo()
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE notes (text TEXT)")
+    conn.commit()
+    conn.close()
+    before = db.read_bytes()
+    with pytest.raises(StoreError, match="not a tui-tutor progress file"):
+        ProgressStore.open(db)
+    assert db.read_bytes() == before
+
+
+def _pragma(path: Path, name: str) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(f"PRAGMA {name}").fetchone()[0]
+    finally:
+        conn.close()
 
 
 def test_an_older_schema_is_migrated_in_order_and_keeps_its_data(db, monkeypatch):

@@ -219,7 +219,8 @@ def run_progress_command(
     """The whole `tui-tutor progress` command; `learner=None` means every learner.
 
     `lessons` are the lesson files known here: their questions give the totals and which
-    questions count, exactly as in the picker. Nothing is created when nothing is saved.
+    questions count, exactly as in the picker. The store is opened read-only: nothing in the
+    data folder is created, migrated, moved or changed.
     Returns the exit status: 0 (also when nothing is saved yet), 1 when the progress file
     cannot be used, 2 for an unknown export format.
     """
@@ -233,14 +234,12 @@ def run_progress_command(
     if not path.exists():
         _nothing(fmt, out, err, f"No progress saved yet{who} (looked for {path}; nothing was created).")
         return 0
-    try:
-        store = ProgressStore.open(path)
+    try:  # a report changes nothing: no migration, no moving a damaged file aside
+        store = ProgressStore.open(path, readonly=True)
     except StoreError as exc:
         print(f"tui-tutor: {exc}", file=err)
         return 1
     with store:
-        if store.notice:
-            print(f"tui-tutor: {store.notice}", file=err)
         try:
             states = store.states(learner)
             positions = store.positions(learner)

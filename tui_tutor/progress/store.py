@@ -31,15 +31,31 @@ Threads. One sqlite3 connection per store, usable only from the thread that open
 
 Schema. `PRAGMA user_version` counts the migrations applied; `MIGRATIONS[i]` takes a
 database from version i to i+1. An older file is migrated on open; a newer one is refused
-with a clear error and left untouched. A damaged file is moved aside, never deleted.
+with a clear error and left untouched. A damaged file is moved aside with its -journal,
+-wal and -shm files, never deleted.
+
+Whose file. Every store carries `PRAGMA application_id = APPLICATION_ID` (migration 3 marks
+the files written before). Before anything is written (journal mode, migration, tables)
+the file must be new (no bytes, or no schema at all), carry our id, or be an unmarked file
+of formats 1-2 with exactly our tables; anything else is someone else's SQLite file, and it
+is refused byte-identical. The file is judged through a read-only connection first, which
+SQLite forbids to roll back a hot journal: then a throw-away copy is judged instead, because
+opening the original read-write would roll the journal into it (and delete the journal)
+before we could tell whose or how sound it is.
+
+Read-only. `open(..., readonly=True)` (for `tui-tutor progress`) changes nothing and creates
+nothing: no migration, no moving aside, no -wal/-shm (a WAL file with no -wal is opened
+`immutable`), and a hot journal or orphan WAL is read from an in-memory copy.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import stat
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -58,6 +74,16 @@ JOURNAL_ENV = "TUI_TUTOR_JOURNAL"
 CORRECT = "correct"
 _MIN_SQLITE = (3, 24, 0)  # UPSERT
 _CORRUPT_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
+_READONLY_ROLLBACK = 776  # a hot journal that a read-only connection may not roll back
+#: `PRAGMA application_id` of every tui-tutor progress file ("tutr" in ASCII).
+APPLICATION_ID = 0x74757472
+#: The formats written before files carried APPLICATION_ID, and their tables.
+_UNMARKED_VERSIONS = (1, 2)
+_UNMARKED_TABLES = frozenset({"question_state", "answers", "position"})
+#: The oldest format a read-only open can read as it is (format 2 only lacks the mark).
+_OLDEST_READABLE = 2
+_SIDE_FILES = ("-journal", "-wal", "-shm")
+_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 class StoreError(Exception):
@@ -175,8 +201,13 @@ def _v2_one_rule(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v3_mark(conn: sqlite3.Connection) -> None:
+    """Version 3: the file says it is a tui-tutor store (`PRAGMA application_id`)."""
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
 #: MIGRATIONS[i] upgrades a database from user_version i to i + 1. Append only.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_initial, _v2_one_rule]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_initial, _v2_one_rule, _v3_mark]
 
 
 def schema_version() -> int:
@@ -267,22 +298,41 @@ def _check_access(path: Path) -> None:
         )
 
 
+def _check_readable(path: Path) -> None:
+    """For a read-only open: the file must exist and be readable; nothing is created."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError as exc:
+        raise StoreError(f"There is no progress file at {path}.") from exc
+    except OSError as exc:
+        raise StoreError(f"Cannot read the progress file {path}: {exc.strerror or exc}.") from exc
+    if stat.S_ISDIR(info.st_mode):
+        raise StoreError(f"The progress file {path} is a folder, not a file.")
+    if not os.access(path, os.R_OK):
+        raise StoreError(
+            f"Cannot read the progress file {path}: permission denied. Check its owner and permissions."
+        )
+
+
 def _aside_name(path: Path) -> Path:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     candidate, n = path.with_name(f"{path.name}.corrupt-{stamp}"), 1
-    while any(os.path.lexists(f"{candidate}{s}") for s in ("", "-wal", "-shm", "-journal")):
+    while any(os.path.lexists(f"{candidate}{s}") for s in ("", *_SIDE_FILES)):
         n += 1
         candidate = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
     return candidate
 
 
-def _move_aside(path: Path) -> Path:
+def _move_aside(path: Path) -> tuple[Path, list[str]]:
+    """Rename `path` and its side files (never delete); returns the new name and the side files moved."""
     target = _aside_name(path)
     os.rename(path, target)
-    for suffix in ("-wal", "-shm", "-journal"):
+    moved = []
+    for suffix in _SIDE_FILES:
         if os.path.lexists(f"{path}{suffix}"):
             os.rename(f"{path}{suffix}", f"{target}{suffix}")
-    return target
+            moved.append(suffix)
+    return target, moved
 
 
 def _refuse_newer(path: Path, version: int) -> None:
@@ -303,30 +353,143 @@ def _inode(path: Path) -> tuple[int, int] | None:
     return (st.st_dev, st.st_ino)
 
 
+def _foreign(path: Path) -> StoreError:
+    return StoreError(
+        f"{path} is not a tui-tutor progress file (it is another program's data), so it was "
+        "left unchanged; choose another place with --data-dir."
+    )
+
+
+def _header(path: Path) -> bytes:
+    """The first 100 bytes (SQLite's database header), read without SQLite."""
+    try:
+        with open(path, "rb") as file:
+            return file.read(100)
+    except OSError:
+        return b""
+
+
+def _header_says_foreign(path: Path) -> bool:
+    """An SQLite header whose application_id (offset 68) is another program's: no need to open it."""
+    head = _header(path)
+    if len(head) < 72 or not head.startswith(_SQLITE_MAGIC) or head[21:24] != b"\x40\x20\x20":
+        return False  # not a sound header (bytes 21-23 are fixed): let SQLite judge the damage
+    app_id = int.from_bytes(head[68:72], "big", signed=True)
+    return app_id not in (0, APPLICATION_ID)
+
+
+def _identify(conn: sqlite3.Connection, path: Path) -> int:
+    """The file's format (user_version) if the file is new or ours; StoreError otherwise."""
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if app_id == APPLICATION_ID:
+        _refuse_newer(path, version)
+        return version
+    if app_id == 0:
+        objects = conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
+        if objects == 0 and version == 0:
+            return 0  # no schema at all: a new file
+        tables = {row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+        )}
+        if tables == _UNMARKED_TABLES and version in _UNMARKED_VERSIONS:
+            return version  # written before files were marked
+    raise _foreign(path)
+
+
+def _memory_copy(path: Path) -> sqlite3.Connection:
+    """`path` as SQLite sees it once its hot journal is rolled back (or its WAL replayed), in
+    memory: the work is done on a throw-away copy, so nothing beside `path` changes."""
+    with tempfile.TemporaryDirectory(prefix="tui-tutor-") as tmp:
+        copy = Path(tmp) / "copy.sqlite3"
+        shutil.copyfile(path, copy)
+        for suffix in ("-journal", "-wal"):
+            if os.path.exists(f"{path}{suffix}"):
+                shutil.copyfile(f"{path}{suffix}", f"{copy}{suffix}")
+        source = sqlite3.connect(copy, isolation_level=None)
+        try:
+            memory = sqlite3.connect(":memory:", isolation_level=None)
+            try:
+                source.backup(memory)
+            except BaseException:
+                memory.close()
+                raise
+        finally:
+            source.close()
+    return memory
+
+
+def _reader(path: Path) -> sqlite3.Connection:
+    """A connection that reads `path` and cannot change it or create anything beside it.
+
+    A WAL-mode file with no -wal is opened `immutable` (a read-only connection would create
+    -wal and -shm); a hot journal (which a read-only connection may not roll back) or a -wal
+    without its -shm is read from an in-memory copy; otherwise `mode=ro`.
+    """
+    wal_mode = _header(path)[18:19] == b"\x02"
+    has_wal, has_shm = os.path.exists(f"{path}-wal"), os.path.exists(f"{path}-shm")
+    if wal_mode and has_wal and not has_shm:
+        return _memory_copy(path)
+    uri = "file:" + quote(str(path.absolute())) + ("?immutable=1" if wal_mode and not has_wal else "?mode=ro")
+    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error as exc:
+        conn.close()
+        if getattr(exc, "sqlite_errorcode", None) == _READONLY_ROLLBACK or (
+            "readonly" in str(exc).lower() and os.path.exists(f"{path}-journal")
+        ):
+            return _memory_copy(path)
+        raise
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _quick_check(conn: sqlite3.Connection) -> None:
+    """Raise _Damaged unless SQLite's quick_check finds the database sound."""
+    try:
+        result = [row[0] for row in conn.execute("PRAGMA quick_check")]
+    except sqlite3.Error as exc:
+        if _is_corruption(exc):
+            raise _Damaged(str(exc)) from exc
+        raise
+    if result != ["ok"]:
+        raise _Damaged("; ".join(map(str, result[:3])))
+
+
 # --------------------------------------------------------------------------- the store
 
 
 class ProgressStore:
     """One learner-agnostic progress file; every method takes the learner explicitly."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, journal: str, notice: str | None) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, path: Path, journal: str, notice: str | None, *, readonly: bool = False,
+    ) -> None:
         self._conn = conn
         self.path = path
         #: The journal mode in use: "wal" or "delete".
         self.journal = journal
         #: A message for the learner when the old file was damaged and moved aside.
         self.notice = notice
+        #: Opened with `readonly=True`: every write raises StoreError.
+        self.readonly = readonly
 
     # ---- opening
 
     @classmethod
-    def open(cls, path: str | Path, *, journal: str | None = None) -> ProgressStore:
+    def open(cls, path: str | Path, *, journal: str | None = None, readonly: bool = False) -> ProgressStore:
         """Open (creating or migrating) the progress file at `path`.
 
         Never raises for a damaged file: it is moved to `<name>.corrupt-YYYYmmdd-HHMMSS`
-        (with its -wal/-shm/-journal files), a fresh file is started and `notice` says
+        (with its -journal/-wal/-shm files), a fresh file is started and `notice` says
         where the old one went. Raises StoreError for permission problems, a file from a
-        newer tui-tutor, or a database that stays locked.
+        newer tui-tutor, a file that is not a tui-tutor store, or a database that stays locked.
+
+        `readonly=True` changes nothing and creates nothing (see `open_readonly`).
         """
         if sqlite3.sqlite_version_info < _MIN_SQLITE:
             raise StoreError(
@@ -334,6 +497,8 @@ class ProgressStore:
                 f"this Python has {sqlite3.sqlite_version}."
             )
         path = Path(path).expanduser()
+        if readonly:
+            return cls._open_readonly(path)
         mode = (journal or os.environ.get(JOURNAL_ENV) or "").strip().lower()
         if not mode:
             mode = "delete" if is_network_filesystem(path.parent) else "wal"
@@ -347,15 +512,16 @@ class ProgressStore:
         except _Damaged as damaged:
             if _inode(path) == identity and identity is not None:
                 try:
-                    target = _move_aside(path)
+                    target, sides = _move_aside(path)
                 except OSError as exc:
                     raise StoreError(
                         f"The progress file {path} is damaged ({damaged}) and could not be "
                         f"moved aside: {exc.strerror or exc}."
                     ) from exc
+                with_sides = f" with its {', '.join(sides)} file{'s' if len(sides) > 1 else ''}" if sides else ""
                 notice = (
                     f"Your progress file {path} was damaged ({damaged}), so it was moved to "
-                    f"{target} (nothing was deleted) and a new progress file was started."
+                    f"{target}{with_sides} (nothing was deleted) and a new progress file was started."
                 )
             try:  # another process may have moved it first: just open what is there now
                 conn = cls._connect(path, mode)
@@ -373,36 +539,84 @@ class ProgressStore:
             raise
         return store
 
+    @classmethod
+    def _open_readonly(cls, path: Path) -> ProgressStore:
+        """Read the file as it is: no migration, no moving aside, no file created or changed.
+
+        A damaged file, another program's file, a newer format or one too old to read
+        as it is (format 1) raise StoreError saying so; a file with no schema yet reads as empty.
+        """
+        _check_readable(path)
+        if _header_says_foreign(path):
+            raise _foreign(path)
+        journal = "wal" if _header(path)[18:19] == b"\x02" else "delete"
+        try:
+            conn = _reader(path)
+        except sqlite3.Error as exc:
+            if _is_corruption(exc):
+                raise StoreError(f"The progress file {path} is damaged ({exc}); it was left as it is.") from exc
+            raise StoreError(f"Cannot read the progress file {path}: {exc}.") from exc
+        try:
+            try:
+                _quick_check(conn)
+                version = _identify(conn, path)
+            except _Damaged as damaged:
+                raise StoreError(
+                    f"The progress file {path} is damaged ({damaged}); it was left as it is. "
+                    "Starting the tutor moves it aside (nothing is deleted) and begins a new one."
+                ) from damaged
+            except sqlite3.Error as exc:
+                if _is_corruption(exc):
+                    raise StoreError(f"The progress file {path} is damaged ({exc}); it was left as it is.") from exc
+                raise StoreError(f"Cannot read the progress file {path}: {exc}.") from exc
+            if version == 0:  # no schema yet: read an empty store of the current format
+                conn.close()
+                conn = sqlite3.connect(":memory:", isolation_level=None)
+                for migrate in MIGRATIONS:
+                    migrate(conn)
+            elif version < _OLDEST_READABLE:
+                raise StoreError(
+                    f"The progress file {path} is in an older format ({version}) that this command "
+                    "cannot read as it is, and it changes nothing: run the tutor once to upgrade it."
+                )
+        except BaseException:
+            conn.close()
+            raise
+        conn.row_factory = sqlite3.Row
+        return cls(conn, path, journal, None, readonly=True)
+
     @staticmethod
     def _check(path: Path) -> None:
-        """Raise _Damaged if `path` is not a sound database, judged read-only.
+        """Before any write: raise _Damaged if `path` is not a sound database, StoreError if
+        it is not ours or is newer; judged without changing anything (see `_reader`).
 
-        Read-only because closing a read-write connection to a WAL database checkpoints
-        the WAL into the main file and deletes the WAL: that would change a damaged file
-        and delete part of it before we could move it aside.
+        Never read-write here: closing a read-write connection to a WAL database checkpoints
+        the WAL into the main file and deletes the WAL, and opening one rolls a hot journal
+        back into the main file and deletes the journal.
         """
         if not path.exists():
             return
         if path.stat().st_size == 0:
-            wal = Path(f"{path}-wal")
-            if wal.exists() and wal.stat().st_size > 0:  # SQLite would delete that WAL
-                raise _Damaged("the file is empty but its -wal file is not")
+            for suffix in ("-wal", "-journal"):  # SQLite would delete either
+                side = Path(f"{path}{suffix}")
+                if side.exists() and side.stat().st_size > 0:
+                    raise _Damaged(f"the file is empty but its {suffix} file is not")
             return
-        uri = "file:" + quote(str(path.absolute())) + "?mode=ro"
+        if _header_says_foreign(path):
+            raise _foreign(path)
         try:
-            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        except sqlite3.Error:
-            return  # let the read-write open report it
-        try:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            result = [row[0] for row in conn.execute("PRAGMA quick_check")]
-            if result != ["ok"]:
-                raise _Damaged("; ".join(map(str, result[:3])))
-            _refuse_newer(path, conn.execute("PRAGMA user_version").fetchone()[0])
+            conn = _reader(path)
         except sqlite3.Error as exc:
             if _is_corruption(exc):
                 raise _Damaged(str(exc)) from exc
-            # e.g. a hot journal that only a writer can roll back: the read-write open will
+            return  # e.g. locked: let the read-write open report it
+        try:
+            _quick_check(conn)
+            _identify(conn, path)
+        except sqlite3.Error as exc:
+            if _is_corruption(exc):
+                raise _Damaged(str(exc)) from exc
+            # e.g. locked: the read-write open will report it
         finally:
             conn.close()
 
@@ -417,7 +631,7 @@ class ProgressStore:
         conn.row_factory = sqlite3.Row
         try:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            _refuse_newer(path, conn.execute("PRAGMA user_version").fetchone()[0])
+            _identify(conn, path)  # again, now that it is open: nothing has been written yet
             try:
                 conn.execute(f"PRAGMA journal_mode = {mode.upper()}").fetchone()
             except sqlite3.OperationalError as exc:
@@ -463,6 +677,8 @@ class ProgressStore:
     def _write(self, what: str) -> Iterator[sqlite3.Connection]:
         """One IMMEDIATE transaction, committed on exit; errors become StoreError."""
         conn = self._conn
+        if self.readonly:
+            raise StoreError(f"Could not save {what}: the progress file was opened read-only.")
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
