@@ -75,6 +75,10 @@ def main() -> int:
     python = sys.executable
     data = tempfile.mkdtemp(prefix="tui-tutor-bench-")
     env = dict(os.environ, TERM="xterm-256color", TUI_TUTOR_DATA_DIR=data, LANG="C.UTF-8", TEXTUAL_ANIMATIONS="none")
+    # An installed package has its bytecode; without this, a source file edited since its .pyc
+    # was written is compiled again on every start (several ms for a large module) and the
+    # timing measures the working tree's state, not the app. The warm-up run writes the .pyc.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     lesson = str(ROOT / "lessons" / "01-introduction.md")
     cases = [
         ("minimal Textual app (Header+Label+Footer)", [python, "-c", MINIMAL_APP], b"MINIMAL-READY"),
@@ -82,7 +86,7 @@ def main() -> int:
         ("tui-tutor, first lesson frame (file)", [python, "-m", "tui_tutor", lesson], b"Step 1 of"),
     ]
     times: dict[str, list[float]] = {name: [] for name, _, _ in cases}
-    for _name, argv, marker in cases:  # warm the file cache once
+    for _name, argv, marker in cases:  # warm the file cache (and write any stale .pyc) once
         time_to_marker(argv, marker, env)
     for _ in range(args.runs):
         for name, argv, marker in cases:  # interleave so load on the machine hits all cases alike

@@ -28,6 +28,9 @@ def _tensorflow_only_when_marked(request):
 
 @pytest.fixture(autouse=True)
 def _isolated_data(tmp_path, monkeypatch):
-    """Never touch the developer's real progress: every test gets its own data folder."""
+    """Never touch the developer's real progress nor cache: every test gets its own data folder,
+    and its own cache folder (the parsed-lesson cache and the fallback log live in the user cache
+    folder, which platformdirs takes from XDG_CACHE_HOME; apps started as subprocesses inherit it)."""
     monkeypatch.setenv("TUI_TUTOR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("TUI_TUTOR_LEARNER", "tester")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tui_tutor.lesson.blocks import Node, TextRun, parse_blocks
+from tui_tutor.lesson.catalog import discover as discover  # defined there (no PyYAML); re-exported
 from tui_tutor.lesson.fields import Fields, is_number
 from tui_tutor.lesson.limits import MAX_FILE_BYTES, MAX_LINE, MAX_STEP_ITEMS, MAX_STEP_TEXT, MAX_STEPS
 from tui_tutor.lesson.model import (
@@ -574,15 +575,3 @@ def _text_size(items: tuple[Item, ...]) -> int:
         elif isinstance(item, Block):
             size += len(item.title)
     return size
-
-
-def discover(paths: list[Path]) -> list[Path]:
-    """Lesson files under the given files and folders, sorted; `README.md` files are docs, not lessons."""
-    found: list[Path] = []
-    for path in paths:
-        path = Path(path)
-        if path.is_dir():
-            found.extend(p for p in sorted(path.rglob("*.md")) if p.name.lower() != "readme.md")
-        else:
-            found.append(path)
-    return found
