@@ -15,9 +15,14 @@ def keys_for(text: str) -> list[str]:
 
 
 async def focus_panel(pilot: Pilot, panel: QuestionPanel) -> None:
-    """Tab until the focus is inside `panel` (keyboard only)."""
+    """Tab until the focus is inside `panel` (keyboard only); on the box itself (command mode)
+    of a typed question, Enter goes into its answer field."""
     for _ in range(12):
         focused = pilot.app.focused
+        if focused is panel and getattr(panel.answer_widget, "takes_text", False):
+            await pilot.press("enter")
+            await pilot.pause()
+            return
         if focused is not None and (focused is panel or panel in focused.ancestors):
             return
         await pilot.press("tab")

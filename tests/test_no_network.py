@@ -187,8 +187,7 @@ AUDITED_SESSION = XOR_RUN + textwrap.dedent(
             await pilot.pause()
             await pilot.press(*["down"] * titles.index("Exercise: one neuron by hand"), "enter")
             await pilot.pause()
-            await pilot.press("tab")
-            await pilot.pause()
+            # The step opens with its answer field focused: the learner just types.
             await pilot.press("1", "full_stop", "2", "5")
             await pilot.pause()
             await pilot.press("enter")

@@ -96,7 +96,7 @@ def test_neuron_exercise_in_a_real_terminal(term):
     screen = session.wait_for("Correct")
     assert "Press n for the next step" in screen or "next step" in screen
     # The answer is on disk the moment it is shown: quit and reopen, the lesson resumes there.
-    session.send("Escape", "q")
+    session.send("Escape", "q", "q")  # Esc never leaves the lesson: q to the lessons, q quits
     session.wait_for("EXITED-0", timeout=10)
     again = term(str(ROOT / "lessons" / "01-introduction.md"))
     screen = again.wait_for("Step 7 of 30")

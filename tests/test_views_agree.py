@@ -97,7 +97,7 @@ async def test_picker_panels_review_progress_and_csv_agree(tmp_path: Path, capsy
                     assert "try" not in str(panel.query_one(".q-status").render()), qid
         assert seen == {qid: (tries, m, f"{round(s * 100)}%") for qid, (tries, m, s) in expected.items()}
         # 3. the review list: every counted question not mastered
-        await pilot.press("escape")
+        await pilot.press("escape", "q")  # out of the answer field, then back to the lessons
         await pilot.pause()
         await pilot.press("r")
         await pilot.pause()

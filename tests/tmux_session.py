@@ -35,6 +35,13 @@ class Tmux:
         self._tmux("send-keys", "-t", self.name, "-l", text)
         time.sleep(0.2)
 
+    def type_slowly(self, text: str, delay: float = 0.03) -> None:
+        """`text` one key at a time (each its own write), as a learner types."""
+        for char in text:
+            self._tmux("send-keys", "-t", self.name, "-l", "\\;" if char == ";" else char)  # a lone ; ends a tmux command
+            time.sleep(delay)
+        time.sleep(0.2)
+
     def screen(self) -> str:
         return self._tmux("capture-pane", "-p", "-t", self.name)
 

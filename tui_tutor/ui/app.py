@@ -41,6 +41,10 @@ class AppOptions:
     #: Login-node manners: TensorFlow threads, and a wall-time cap per training run.
     train_threads: int = 2
     train_max_seconds: float | None = 600
+    #: Where parsed lessons are cached (JSON, see lesson/catalog.py); None parses every start.
+    lesson_cache: Path | None = None
+    #: The command line paused the garbage collector for start-up; resumed after the first frame.
+    gc_paused: bool = False
 
 
 def _css_paths() -> list[str | PurePath]:
@@ -58,7 +62,7 @@ class TutorApp(App[int]):
     AUTO_FOCUS = None
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [
-        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("f1,question_mark", "help", "Help", key_display="F1"),  # F1 works in a text field too
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
@@ -73,6 +77,8 @@ class TutorApp(App[int]):
             ascii_mode=options.ascii_mode,
         )
         self.catalog = Catalog()
+        #: Why nothing is saved this time (None while saving works or the store is not opened yet).
+        self.not_saving: str | None = None
 
     # Read by widgets that only know the app (question widgets, plots, the score summary).
     @property
@@ -92,7 +98,7 @@ class TutorApp(App[int]):
         self._install_signal_handlers()
         if self.ascii_mode:
             self.add_class("-ascii")
-        self.catalog = Catalog.from_paths(self.options.lesson_paths)
+        self.catalog = Catalog.from_paths(self.options.lesson_paths, cache_dir=self.options.lesson_cache)
         if self.catalog.errors:
             first = self.catalog.errors[0]
             self.notify(f"{len(self.catalog.errors)} problem(s) in lesson files, first: {first}. "
@@ -104,6 +110,15 @@ class TutorApp(App[int]):
         else:
             self.show_picker()
 
+    def on_ready(self) -> None:
+        """The first frame is on screen: what start-up built lives as long as the app, so it is
+        frozen out of later collections (they stay short), and garbage collection resumes."""
+        if self.options.gc_paused:
+            import gc
+
+            gc.freeze()
+            gc.enable()
+
     def _open_store(self) -> ProgressStore | None:
         """The learner's store (the context calls this once, when a screen first needs it)."""
         if self.options.data_dir is None:
@@ -114,7 +129,9 @@ class TutorApp(App[int]):
 
             store = ProgressStore.open(db_path(self.options.data_dir))
         except Exception as exc:  # noqa: BLE001 - a broken store must not stop the lesson
-            self.notify(f"Progress cannot be saved this time: {exc}", severity="error", timeout=10)
+            self.not_saving = f"Progress is not being saved: {exc}"
+            # stays until clicked (an hour): the lessons work, but the learner must know
+            self.notify(self.not_saving, title="Not saving", severity="error", timeout=3600, markup=False)
             return None
         if store.notice:
             self.notify(store.notice, severity="warning", timeout=12)

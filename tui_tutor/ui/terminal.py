@@ -19,14 +19,17 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import selectors
 import sys
 import threading
+import time
 from codecs import getincrementaldecoder
 from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from textual import events
 from textual.drivers.linux_driver import LinuxDriver
 
 from tui_tutor.asciify import to_ascii
@@ -48,7 +51,15 @@ TEXTUAL_INTERNALS: dict[str, str] = {
     "textual._parser.Parser": "`feed`, `tick`, and `_timeout_time`: the deadline of a half-read escape sequence",
     "textual._xterm_parser.XTermParser.__init__": "takes `debug`",
     "textual._time": "`get_time`, the clock of `_timeout_time`",
+    "textual.driver.Driver.send_message":
+        "posts each message with `run_coroutine_threadsafe` on `_loop`; the key gate queues its check behind it",
+    "textual.app.App.on_event":
+        "forwards a key to the focused widget without waiting for it: the reason for the key gate",
 }
+
+#: The longest the input thread waits for the app to finish with one key before sending the
+#: next anyway (an app busy for longer gets Textual's own behaviour, nothing worse).
+KEY_GATE_SECONDS = 1.0
 
 #: How often Textual's own input thread polls; used only if the parser's deadline is gone.
 FALLBACK_POLL_SECONDS = 0.1
@@ -137,6 +148,11 @@ class QuietDriver(LinuxDriver):
         os.set_blocking(self._wake_read, False)
         os.set_blocking(self._wake_write, False)
         self.exit_event = _WakingEvent(self._wake_read, self._wake_write)
+        #: NO_COLOR (https://no-color.org): Textual only greys its colours; here none are sent.
+        self.no_color = "NO_COLOR" in os.environ  # present, as Textual reads it
+
+    def write(self, data: str) -> None:
+        super().write(strip_colour(data) if self.no_color else data)
 
     def run_input_thread(self) -> None:
         from textual._time import get_time
@@ -200,6 +216,78 @@ class QuietDriver(LinuxDriver):
             except Exception:  # noqa: BLE001 - the parser's end-of-input errors
                 pass
 
+    # -- the key gate ---------------------------------------------------------------------
+    # Textual hands a key to the focused widget and goes on with the next key at once. A key the
+    # widget does not take (Backspace, Enter, arrows) bubbles up to the app, whose bindings run
+    # it later, so keys that come in one read (a laggy link, fast typing, a paste the terminal
+    # does not bracket) are handled out of order: Backspace x5 then "10" gives "0.2510". A key
+    # that moves the focus sends the keys behind it to the old widget, and ten Downs, each
+    # scrolling "one line below where the last scroll will land" before any has landed, scroll
+    # one line. So the input thread sends one key, waits until the app has finished with it
+    # (the key has passed the focused widget, each of its parents and the app, and what that
+    # queued has run), then sends the next. While the learner reads, nothing waits.
+
+    def process_message(self, message: Any) -> None:
+        super().process_message(message)
+        if isinstance(message, (events.Key, events.Paste)) and getattr(self, "_app", None) is not None:
+            self._wait_until_handled()
+
+    def _wait_until_handled(self) -> None:
+        import asyncio
+
+        done = threading.Event()
+        try:  # queued behind the key's own `_post_message` (both run in the order sent)
+            asyncio.run_coroutine_threadsafe(self._follow_key(done), loop=self._loop)
+        except RuntimeError:  # the loop is closed: the app is gone
+            return
+        deadline = time.monotonic() + KEY_GATE_SECONDS
+        while not done.wait(0.02):
+            if self.exit_event.is_set() or time.monotonic() >= deadline:
+                return
+
+    async def _follow_key(self, done: threading.Event) -> None:
+        """Call `done.set` once the app has handled the key sent just before (see above)."""
+        app = self._app
+        chain: list[Any] = []
+
+        def hop(index: int, then: Any) -> None:
+            while index < len(chain):  # a node that is closed (removed) is skipped
+                if chain[index].call_later(hop, index + 1, then):
+                    return
+                index += 1
+            if not app.call_later(then):
+                done.set()
+
+        def route() -> list[Any]:
+            try:
+                node = app.focused or app.screen
+            except Exception:  # noqa: BLE001 - no screen: nothing to follow
+                return []
+            return [node, *node.ancestors_with_self[1:-1]] if node is not None else []
+
+        def first_pass() -> None:  # the key is with the focused widget now: follow it up
+            chain[:] = route()
+            hop(0, second_pass)
+
+        def second_pass() -> None:  # what the key queued (focus, deferred scrolls) runs too
+            chain[:] = route()
+            hop(0, last)
+
+        def last() -> None:
+            try:
+                screen = app.screen
+            except Exception:  # noqa: BLE001
+                done.set()
+                return
+            if not screen.call_after_refresh(done.set):
+                done.set()
+
+        try:
+            if not app.call_later(first_pass):
+                done.set()
+        except Exception:  # noqa: BLE001 - never keep the input thread waiting on an error
+            done.set()
+
     # The wake pipe lives as long as the driver: Textual calls `close` on suspend (Ctrl+Z)
     # and starts input again on resume, so closing it there would break the resumed thread.
 
@@ -214,6 +302,42 @@ class AsciiDriver(QuietDriver):
 
     def write(self, data: str) -> None:
         super().write(to_ascii(data))
+
+
+_SGR = re.compile(r"\x1b\[([0-9;:]*)m")
+
+
+def _is_colour(code: int) -> bool:
+    """SGR codes that set a colour: foreground, background, bright, default, underline colour."""
+    return 30 <= code <= 49 or 90 <= code <= 97 or 100 <= code <= 107 or code in (58, 59)
+
+
+def _plain_sgr(match: re.Match[str]) -> str:
+    parts = match[1].split(";")
+    if match[1] == "":
+        return match[0]  # ESC [ m: a reset, kept
+    kept: list[str] = []
+    index = 0
+    while index < len(parts):
+        part = parts[index]
+        head = part.split(":", 1)[0]
+        code = int(head) if head.isdigit() else 0
+        if code in (38, 48, 58) and ":" not in part:  # 38;5;N or 38;2;R;G;B: skip the arguments too
+            mode = parts[index + 1] if index + 1 < len(parts) else ""
+            index += {"5": 3, "2": 5}.get(mode, 2)
+            continue
+        if not _is_colour(code):
+            kept.append(part)
+        index += 1
+    return f"\x1b[{';'.join(kept)}m" if kept else ""
+
+
+def strip_colour(data: str) -> str:
+    """`data` with every colour taken out of its SGR sequences; bold, reverse, underline and
+    resets stay. A sequence that only set colours goes altogether."""
+    if "\x1b[" not in data:
+        return data
+    return _SGR.sub(_plain_sgr, data)
 
 
 def terminal_is_utf8(environ: Mapping[str, str] = os.environ) -> bool:
@@ -231,19 +355,34 @@ def terminal_is_utf8(environ: Mapping[str, str] = os.environ) -> bool:
 class FdTwoGuard:
     """Give Textual a private copy of the terminal, send fd 2 to a log file; undo on exit."""
 
-    def __init__(self, log_path: Path) -> None:
-        self.log_path = log_path
+    def __init__(self, log_path: Path, *fallbacks: Path) -> None:
+        #: The first of `log_path`, `fallbacks` that could be opened (None: no log, fd 2 to /dev/null).
+        self.log_path: Path | None = log_path
+        self._candidates = (log_path, *fallbacks)
         self._saved: int | None = None
         self._old_stderr = sys.__stderr__
+
+    def _open_log(self) -> int:
+        """The log is a convenience: a folder that cannot be written (read-only data folder)
+        must not stop start-up, so try each candidate, then send fd 2 nowhere."""
+        for path in self._candidates:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            except OSError:
+                continue
+            self.log_path = path
+            return fd
+        self.log_path = None
+        return os.open(os.devnull, os.O_WRONLY)
 
     def __enter__(self) -> FdTwoGuard:
         if not (sys.__stderr__ and os.isatty(2)):
             return self
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log_fd = self._open_log()
         self._saved = os.dup(2)
         encoding = getattr(sys.__stderr__, "encoding", None) or "utf-8"
         sys.__stderr__ = os.fdopen(os.dup(self._saved), "w", encoding=encoding, errors="replace")  # type: ignore[misc]
-        log_fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         os.dup2(log_fd, 2)
         os.close(log_fd)
         return self

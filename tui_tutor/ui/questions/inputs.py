@@ -32,7 +32,7 @@ class TypedAnswer(AnswerMixin, Input):
 
     def __init__(self, kind: str, *, id: str | None = None) -> None:
         super().__init__(placeholder=PLACEHOLDERS.get(kind, "type your answer"), id=id,
-                         classes=f"answer answer-{kind}", select_on_focus=False)
+                         classes=f"answer answer-{kind}", select_on_focus=True)  # typing replaces a re-opened answer
         self.kind = kind
         # A blinking cursor redraws twice a second (~1.7 KB/s over SSH) while the learner thinks.
         self.cursor_blink = False

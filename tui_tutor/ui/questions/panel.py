@@ -8,9 +8,11 @@ shape-different marks, and in ASCII mode only ASCII is drawn. Its words come fro
 
 Focus: for choice, multi, matching and order the answer widget takes the focus itself
 (the panel is not focusable), so letter keys pick options at once. For typed answers
-(numeric, text, reflect, table) the panel is focusable: while it has the focus, h/s/v are
-commands and any other printable key starts typing into the field; Escape in the field
-gives the focus back to the panel.
+(numeric, text, reflect, table) the field itself takes the focus when the step opens, and in
+the field every printable key types (no letter is ever a command there). Escape leaves the
+field for the panel ("command mode": h/s/v and the lesson's letters are commands), Enter or
+Tab goes back into it. After a wrong answer the field keeps the focus with its text selected,
+so typing replaces it; after a correct or saved one the focus goes to the panel, so n works.
 """
 
 from __future__ import annotations
@@ -66,11 +68,11 @@ class QuestionPanel(Vertical):
 
     HELP_TITLE = "Question"
     BINDINGS = [
-        Binding("enter", "check", "Check"),
+        Binding("enter", "answer", "Answer"),
         Binding("h", "hint", "Hint"),
         Binding("s", "solution", "Solution"),
-        Binding("v", "new_variant", "New numbers"),
-        Binding("escape", "leave_field", "Leave field"),
+        Binding("v", "new_variant", "Variant"),
+        Binding("escape", "leave_field", "Commands"),
     ]
 
     class Answered(Message):
@@ -130,6 +132,8 @@ class QuestionPanel(Vertical):
     # -- keys --------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         s = self.session
+        if action == "answer":
+            return self.has_focus
         if action == "new_variant":
             return s.can_vary
         if action == "hint":
@@ -142,22 +146,26 @@ class QuestionPanel(Vertical):
                 and focused.takes_text and self.focusable
         return True
 
-    def on_key(self, event: events.Key) -> None:
-        """While the panel itself has the focus, a printable key that is no command starts typing."""
-        if not (self.has_focus and event.is_printable and event.character):
-            return
-        if event.key in self.screen.active_bindings:
-            return
+    def action_answer(self) -> None:
+        """Enter in command mode: back into the field (a saved answer is selected: typing replaces it)."""
+        self.focus_answer()
+
+    def on_paste(self, event: events.Paste) -> None:
+        """A paste while the panel has the focus goes into the field."""
         widget = self.query_one("#answer")
-        if not getattr(widget, "takes_text", False):
+        if not (self.has_focus and getattr(widget, "takes_text", False)):
             return
         event.stop()
-        event.prevent_default()
         widget.focus()
         if isinstance(widget, Input):
-            widget.insert_text_at_cursor(event.character)
+            widget.insert_text_at_cursor(" ".join(event.text.split()))
         elif isinstance(widget, TableAnswer):
-            widget.type_text(event.character)
+            widget.type_text(" ".join(event.text.split()))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Typing into a field below the visible part of the step brings it into view."""
+        if event.input.has_focus:
+            event.input.scroll_visible(animate=False)
 
     def on_focus(self) -> None:
         self._subtitle()
@@ -174,9 +182,9 @@ class QuestionPanel(Vertical):
     def _subtitle(self) -> None:
         """Say in words where the keys go (the focus is not visible without colour in ASCII)."""
         if self.has_focus and self.focusable:
-            self.border_subtitle = "type to answer, Tab to edit"
+            self.border_subtitle = "Enter: type your answer"
         elif self.has_focus_within and getattr(self.app.focused, "takes_text", False):
-            self.border_subtitle = "Esc: leave the field"
+            self.border_subtitle = "Enter: check, Esc: commands"
         else:
             self.border_subtitle = ""
 
@@ -242,11 +250,32 @@ class QuestionPanel(Vertical):
         self._note = ""
         self._show(result)
         self._bring_into_view(".q-next", ".q-parts", ".q-status")
+        typed = getattr(widget, "takes_text", False) and self.focusable
+        if typed and result.status in ("correct", "saved"):
+            self.focus()  # so that n (next step) is a command again, not a letter in the field
+        elif typed:
+            self.select_answer()  # the field keeps the focus; typing replaces the answer
         if result.status == "invalid":
             return
-        if result.status in ("correct", "saved") and getattr(widget, "takes_text", False) and self.focusable:
-            self.focus()  # so that n (next step) is a command again, not a letter in the field
         self.post_message(self.Answered(self, self.session, result))
+
+    def select_answer(self) -> None:
+        """Select what the field holds, so that the next key typed replaces it."""
+        widget = self.query_one("#answer")
+        if isinstance(widget, Input):
+            widget.select_all()
+        elif isinstance(widget, TableAnswer):
+            widget.replace_next = True
+
+    @property
+    def done(self) -> bool:
+        """Answered right, or saved (what lets the learner move on)."""
+        result = self.session.last_result
+        return result is not None and result.status in ("correct", "saved")
+
+    def refresh_next(self) -> None:
+        """Redraw the "next step" line (another question on the step was answered)."""
+        self._show(self.session.last_result)
 
     # -- drawing -----------------------------------------------------------------------------
     def _show(self, result: Result | None) -> None:
@@ -258,15 +287,26 @@ class QuestionPanel(Vertical):
         self.query_one(".q-status", Static).update(self._content(status, plain))
         self.query_one(".q-parts", Static).update(self._content(self._parts_text(result), plain))
         nxt = ""
-        if s.last_result is not None and s.last_result.status in ("correct", "saved"):
-            nxt = "Press n for the next step."
-            if s.can_vary and s.last_result.status == "correct":
-                nxt = "Press n for the next step, or v to practise with new numbers."
+        if self.done:
+            left = [p for p in self._panels_on_screen() if p is not self and not p.done and not p.session.base.optional]
+            if left:
+                nxt = ("One more question on this step to answer." if len(left) == 1
+                       else f"{len(left)} more questions on this step to answer.")
+            else:
+                nxt = "Press n for the next step."
+                if s.can_vary and s.last_result is not None and s.last_result.status == "correct":
+                    nxt = "Press n for the next step, or v to practise with new numbers."
         self.query_one(".q-next", Static).update(self._content(nxt, plain))
         for name, text in ((".q-status", status), (".q-parts", self._parts_text(result)), (".q-next", nxt)):
             self.query_one(name).display = bool(text)
         self.query_one(".q-solution").display = s.revealed
         self._subtitle()
+
+    def _panels_on_screen(self) -> list[QuestionPanel]:
+        try:
+            return list(self.screen.query(QuestionPanel))
+        except Exception:  # noqa: BLE001 - not on a screen (yet)
+            return [self]
 
     def _status_text(self, result: Result | None) -> str:
         s, plain = self.session, ascii_mode(self)

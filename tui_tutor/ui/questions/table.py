@@ -63,6 +63,8 @@ class TableAnswer(LinesWidget):
         self.current = 0
         self.marks: dict[tuple[int, int], bool] = {}
         self.ncols = max([len(question.columns)] + [len(row) for row in question.rows] + [1])
+        #: After a wrong answer the next key typed replaces the cell's text (as a selected field).
+        self.replace_next = False
 
     # -- editing -------------------------------------------------------------------
     @property
@@ -74,6 +76,9 @@ class TableAnswer(LinesWidget):
         cell = self.cell
         if cell is None:
             return
+        if self.replace_next:
+            self.texts[cell] = ""
+            self.replace_next = False
         self.texts[cell] = (self.texts[cell] + text)[:MAX_CELL]
         self.marks.pop(cell, None)
         self.changed()
@@ -84,9 +89,19 @@ class TableAnswer(LinesWidget):
             event.prevent_default()
             self.type_text(event.character)
 
+    def on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        self.type_text(" ".join(event.text.split()))
+
+    def on_blur(self) -> None:  # LinesWidget.on_blur redraws too (Textual calls both)
+        self.replace_next = False
+
     def action_backspace(self) -> None:
         cell = self.cell
-        if cell is not None and self.texts[cell]:
+        if cell is not None and self.replace_next:
+            self.replace_next = False
+            self.action_clear()
+        elif cell is not None and self.texts[cell]:
             self.texts[cell] = self.texts[cell][:-1]
             self.marks.pop(cell, None)
             self.changed()
@@ -99,12 +114,14 @@ class TableAnswer(LinesWidget):
             self.changed()
 
     def action_step(self, delta: int) -> None:
+        self.replace_next = False
         if self.blanks:
             self.current = max(0, min(len(self.blanks) - 1, self.current + delta))
             self.changed()
 
     def action_tab(self, delta: int) -> None:
         """Tab walks the blanks, then leaves the table (so Tab never traps the focus)."""
+        self.replace_next = False
         target = self.current + delta
         if not 0 <= target < len(self.blanks):
             raise SkipAction()

@@ -8,12 +8,14 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from tui_tutor.ui.key_footer import KeyFooter
 
 _KEY_NAMES = {"question_mark": "?", "escape": "Esc", "enter": "Enter", "tab": "Tab", "shift+tab": "Shift+Tab",
               "plus": "+", "minus": "-", "up": "Up", "down": "Down", "left": "Left", "right": "Right",
               "space": "Space", "ctrl+q": "Ctrl+Q", "ctrl+c": "Ctrl+C", "shift+up": "Shift+Up",
-              "shift+down": "Shift+Down", "equals_sign": "="}
+              "shift+down": "Shift+Down", "equals_sign": "=", "f1": "F1"}
 
 
 def key_label(binding: Binding) -> str:
@@ -51,14 +53,16 @@ def help_sections(app: App[Any], screen: Screen[Any]) -> list[tuple[str, list[tu
 
 class HelpScreen(ModalScreen[None]):
     HELP_TITLE = "Help"
-    BINDINGS = [Binding("escape,question_mark,q", "close", "Close help")]
+    BINDINGS = [Binding("escape,q,f1,question_mark", "close", "Close help")]
 
     def __init__(self, under: Screen[Any]) -> None:
         super().__init__()
         self.under = under
 
     def compose(self) -> ComposeResult:
-        lines = ["Keys (every action has one; the footer shows the main ones)", ""]
+        lines = ["Keys (every action has one; the footer shows the main ones)",
+                 "In a text field every printable key types: Enter checks, Esc leaves the field",
+                 "and letters are commands again; Enter or Tab goes back in. F1: help anywhere.", ""]
         for title, rows in help_sections(self.app, self.under):
             lines.append(title)
             lines.extend(f"  {keys:<14} {what}" for keys, what in rows)
@@ -66,7 +70,7 @@ class HelpScreen(ModalScreen[None]):
         lines.append("Answers: type numbers or expressions such as 5/4, 0.5*(-1)+1, max(0, 1.25).")
         with VerticalScroll(id="help-box"):
             yield Static("\n".join(lines), id="help-text")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#help-box").focus()

@@ -14,19 +14,24 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from tui_tutor.context import LessonContext
 from tui_tutor.lesson.model import Lesson
 from tui_tutor.ui.app import tutor_app
+from tui_tutor.ui.key_footer import KeyFooter
 from tui_tutor.ui.progress_line import ProgressLine
 from tui_tutor.ui.step_view import HiddenBlock, build_items
 
 if TYPE_CHECKING:  # the training view is imported when a step has one
+    from tui_tutor.ui.questions.panel import QuestionPanel
     from tui_tutor.ui.training.view import TrainView
 
 
 class LessonScreen(Screen[None]):
+    # Letters are commands only while no text field has the focus (a field takes every printable
+    # key itself). Esc never leaves the lesson: in a field it leaves the field, elsewhere it does
+    # nothing, so pressing it once too often is harmless; q leaves.
     BINDINGS = [
         Binding("n", "next_step", "Next"),
         Binding("p", "previous_step", "Prev"),
@@ -35,7 +40,7 @@ class LessonScreen(Screen[None]):
         Binding("s", "open_hidden('solution')", "Solution", show=False),
         Binding("tab", "app.focus_next", "Next field", show=False),
         Binding("shift+tab", "app.focus_previous", "Prev field", show=False),
-        Binding("escape,q", "leave", "Back"),
+        Binding("q", "leave", "Lessons"),
     ]
 
     def __init__(self, lesson: Lesson, context: LessonContext, start: int = 0) -> None:
@@ -55,7 +60,7 @@ class LessonScreen(Screen[None]):
             yield progress
         with VerticalScroll(id="step-body", can_focus=True):
             yield from self._step_widgets(self.index)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         # Nothing to save: the step shown is the saved one, so no write before the first frame.
@@ -105,12 +110,31 @@ class LessonScreen(Screen[None]):
             self._save_position()
 
     def _focus_first_interactive(self, body: VerticalScroll) -> None:
+        """The first question not yet done takes the focus (its field, for a typed answer, so that
+        typing goes straight in); with every question done, the first widget that is no field
+        (so that letter keys are commands)."""
+        # A step opens at its title, not half-way down: no focus scrolls the view.
+        for panel in self._question_panels(body):
+            if not panel.done:
+                answer = panel.query_one("#answer")
+                shown = all(node.display for node in answer.ancestors_with_self if isinstance(node, Widget))
+                if answer.focusable and shown:
+                    answer.focus(scroll_visible=False)
+                    return
         for widget in body.query("*"):
-            # Leave text fields unfocused so letter keys (n, p, ...) keep working.
             if widget.focusable and not isinstance(widget, (VerticalScroll, Input)):
-                widget.focus(scroll_visible=False)  # a step opens at its title, not half-way down
+                widget.focus(scroll_visible=False)
                 return
         body.focus(scroll_visible=False)
+
+    def _question_panels(self, body: VerticalScroll) -> list[QuestionPanel]:
+        """The step's question panels. A step without questions has none, and then the question
+        widgets are not imported: a lesson that opens on prose draws its first frame ~15 ms sooner."""
+        if not self.lesson.steps[self.index].questions():
+            return []
+        from tui_tutor.ui.questions.panel import QuestionPanel
+
+        return list(body.query(QuestionPanel))
 
     def _save_position(self) -> None:
         store = self.context.store
@@ -126,7 +150,7 @@ class LessonScreen(Screen[None]):
         if self.index < len(self.lesson.steps) - 1:
             await self.show_step(self.index + 1)
         else:
-            self.notify("This is the last step. Press Esc to go back to the lessons.")
+            self.notify("This is the last step. Press q to go back to the lessons.")
 
     async def action_previous_step(self) -> None:
         if self.index > 0:
@@ -149,6 +173,20 @@ class LessonScreen(Screen[None]):
             return
         for block in closed[:1] if kind == "hint" else closed:
             block.open()
+
+    def on_question_panel_answered(self, message: object) -> None:
+        """Another question answered: each panel's "next step" line says what is left."""
+        from tui_tutor.ui.questions.panel import QuestionPanel
+
+        panels = list(self.query(QuestionPanel))
+        for panel in panels:
+            panel.refresh_next()
+        answered = getattr(message, "panel", None)
+        if answered is not None and answered.done and answered.focusable:  # a typed answer
+            left = [p for p in panels if not p.done and p.query_one("#answer").focusable]
+            after = [p for p in left if panels.index(p) > panels.index(answered)]
+            if after or left:  # on to the next question of the step, ready to type
+                (after or left)[0].focus_answer()
 
     def on_train_view_run_ended(self, message: TrainView.RunEnded) -> None:
         """Keep the run's numbers: questions about the learner's own run are graded against them."""

@@ -6,16 +6,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.content import Content
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui_tutor.lesson.model import Lesson
+from tui_tutor.ui.key_footer import KeyFooter
 
 
 class StepListScreen(ModalScreen[int | None]):
     BINDINGS = [
-        Binding("escape,l", "close", "Close"),
         Binding("enter", "choose", "Go to step", show=True),
+        Binding("escape,l", "close", "Close"),
     ]
 
     def __init__(self, lesson: Lesson, current: int) -> None:
@@ -25,13 +27,14 @@ class StepListScreen(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="step-list-box"):
-            yield Static(f"Steps of {self.lesson.title}", classes="dialog-title")
-            yield OptionList(
-                *(Option(f"{i + 1:>2}. {s.title}" + ("  <- you are here" if i == self.current else ""), id=str(i))
+            yield Static(f"Steps of {self.lesson.title}", classes="dialog-title", markup=False)
+            yield OptionList(  # titles are literal text: `[/bold]` in a title is shown, not parsed
+                *(Option(Content(f"{i + 1:>2}. {s.title}" + ("  <- you are here" if i == self.current else "")),
+                         id=str(i))
                   for i, s in enumerate(self.lesson.steps)),
                 id="step-options",
             )
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)

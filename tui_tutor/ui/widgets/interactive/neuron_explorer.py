@@ -111,7 +111,8 @@ class NeuronExplorer(InteractiveWidget):
 
     def render_text(self) -> Text:
         t = self.trace()
-        out = Text("output = activation(x1*w1 + ... + b); up/down choose, -/+ change\n", style="dim")
+        out = Text("output = activation(x1*w1 + ... + b)\nUp/Down: choose a value; Left/Right or -/+: change it; a: activation\n",
+                   style="dim")
         for i, (x, w, p) in enumerate(zip(t.inputs, t.weights, t.products)):
             n = i + 1
             out.append_text(self._cell(f"x{n}", fmt(x)))
