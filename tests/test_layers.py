@@ -58,6 +58,8 @@ _CLI_FIRST_FRAME = """
         asyncio.run(go())
 
     app_module.TutorApp.run = first_frame
+    import tui_tutor.cli
+    tui_tutor.cli._has_terminal = lambda: True  # the pilot is the terminal here
     from tui_tutor.cli import main
     main({argv!r})
 """

@@ -6,6 +6,7 @@ Keras runs (tests/data/runs/*.jsonl, made by tests/data/runs/record.py) through 
 and tests/test_lesson_two.py.
 """
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -175,3 +176,100 @@ async def test_every_setting_is_shown_including_bracketed_ones(tmp_path):
             assert f"[{label} " in text, text  # the highlighted setting, in brackets, is visible
             await pilot.press("right")
             await pilot.pause()
+
+
+# -- issue 12 item 7: status, table, weights and plot at the terminal's width ------------------
+
+LESSON_TWO = Path(__file__).resolve().parents[1] / "lessons" / "02-watch-a-network-learn.md"
+
+
+def _xor_replay(spec, overrides, emit) -> ReplayRun:
+    return ReplayRun.from_jsonl(RUNS / "xor.jsonl", emit)
+
+
+async def test_a_stopped_run_shows_no_eta(tmp_path):
+    """After `x` the bar says where the run stopped, not how long it would still take."""
+    events = _recording("xor.jsonl")
+    started = next(i for i, e in enumerate(events) if isinstance(e, EpochEnd))
+    slow = events[: started + 2] + [
+        replace(e, elapsed=e.elapsed + 3600) if isinstance(e, (EpochEnd, Finished)) else e for e in events[started + 2:]
+    ]
+    app = _app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await _view(pilot, lambda spec, overrides, emit: ReplayRun(slow, emit, speed=1.0))
+        await pilot.press("t")
+        await _wait(pilot, lambda: view.runs and len(view.runs[-1].history) >= 2)
+        await pilot.press("x")
+        await _wait(pilot, _ended(view))
+        await pilot.pause()
+        last = slow[started + 1].epoch
+        status = str(view.query_one(".train-status").render())
+        progress = str(view.query_one(".train-progress").render())
+        assert f"Run 1 stopped at epoch {last}." in status
+        assert "ETA" not in progress and "stopped" in progress, progress
+        assert f"{100 * last // view.runs[-1].settings['epochs']}%" in progress
+        shown = screen_text(app)
+        assert "ETA" not in shown and "stopped" in shown
+
+
+async def test_the_run_table_fits_80_columns(tmp_path):
+    """Lesson two's XOR view (a scrollbar beside it): each run is one line, outcome included."""
+    app = TutorApp(AppOptions(lesson_paths=[LESSON_TWO], open_path=LESSON_TWO, data_dir=tmp_path / "d"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        view = await _view(pilot, _xor_replay)
+        view.focus()
+        await pilot.pause()
+        for runs in (1, 2):
+            await pilot.press("t")
+            await _wait(pilot, _ended(view, runs))
+        await pilot.pause()
+        table = str(view.query_one(".train-runs").render()).splitlines()
+        width = view.content_size.width
+        assert len(table) == 3, table
+        assert all(len(line) <= width for line in table), (width, table)
+        assert all(line.rstrip().endswith("finished") for line in table[1:]), table
+        view.query_one(".train-runs").scroll_visible(animate=False)
+        await pilot.pause()
+        shown = screen_text(app).splitlines()
+        rows = [line for line in shown if re.search(r"\s[12]\s+0\.05\s", line)]
+        assert len(rows) == 2 and all("finished" in row for row in rows), rows  # not wrapped onto a line of its own
+        assert not any(re.fullmatch(r"\W*finished\W*", line) for line in shown)
+        assert all(len(line) <= 80 for line in screen_text(app).splitlines())
+
+
+async def test_learned_weights_never_show_minus_zero(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await _view(pilot)
+        await pilot.press("t")
+        await _wait(pilot, _ended(view))
+        recorded = _recording("xor.jsonl")[-1]
+        tiny = [b for layer in recorded.weights for b in layer["bias"] if round(b, 2) == 0]
+        assert tiny, "the recording has a weight that rounds to zero"
+        weights = str(view.query_one(".train-weights").render())
+        assert "-0.00" not in weights and "+0.00" not in weights and "b = 0.00" in weights, weights
+
+
+def _plot_lines(view: TrainView) -> list[str]:
+    return str(view.query_one(".train-plot").render()).splitlines()
+
+
+async def test_the_plot_is_redrawn_for_a_new_width(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await _view(pilot)
+        await pilot.press("t")
+        await _wait(pilot, _ended(view))
+        wide = _plot_lines(view)
+        assert max(map(len, wide)) > 60
+        await pilot.resize_terminal(40, 24)
+        await _wait(pilot, lambda: max(map(len, _plot_lines(view))) <= view.content_size.width)
+        narrow = _plot_lines(view)
+        assert len(narrow) == len(wide), "as many lines as before: nothing wrapped"
+        assert "epoch" in narrow[-1]
+        assert all(len(line) <= 40 for line in screen_text(app).splitlines())
+        await pilot.resize_terminal(80, 24)
+        await _wait(pilot, lambda: max(map(len, _plot_lines(view))) > 60)

@@ -7,12 +7,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from tui_tutor.context import LessonContext
 from tui_tutor.lesson.catalog import Catalog
 from tui_tutor.lesson.model import Lesson
 from tui_tutor.ui.app import tutor_app
+from tui_tutor.ui.key_footer import KeyFooter
 
 
 class PickerScreen(Screen[None]):
@@ -31,7 +32,7 @@ class PickerScreen(Screen[None]):
         yield Static("tui-tutor: deep-learning fundamentals in your terminal", id="title-bar")
         yield Static("Choose a lesson with the arrow keys and press Enter.", id="picker-hint")
         yield DataTable(id="lessons", cursor_type="row", zebra_stripes=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -176,6 +176,7 @@ class TrainView(Vertical, can_focus=True):
         self._timer: Timer | None = None
         self._started_at = 0.0
         self._planned_epochs = spec.epochs
+        self._plot_width = 0  # the width the plot on screen was drawn for
         self.border_title = f"Training: {spec.id}"
 
     def compose(self) -> ComposeResult:
@@ -193,6 +194,11 @@ class TrainView(Vertical, can_focus=True):
 
     def on_unmount(self) -> None:
         self.stop_run()
+
+    def on_resize(self) -> None:
+        """A plot drawn for the old width would be cut or wrapped: draw it again for this one."""
+        if self._plot_width != self._width_for_plot():
+            self._draw_plot()
 
     # -- settings ------------------------------------------------------------------
     def _show_settings(self) -> None:
@@ -303,11 +309,14 @@ class TrainView(Vertical, can_focus=True):
             self._show_progress(self._planned_epochs, done=True)
         elif isinstance(event, Stopped):
             record.outcome = "stopped"
-            self._set_status(f"Run {record.number} stopped at epoch {event.epoch}.")
+            numbers = self._numbers(record)
+            self._set_status(f"Run {record.number} stopped at epoch {event.epoch}." + (f" {numbers}" if numbers else ""))
+            self._show_progress(event.epoch, done=True, note="stopped")
         else:
             record.outcome = {"diverged": "diverged", "import": "no TensorFlow", "timeout": "time cap"}.get(event.kind, "failed")
             lead = {"diverged": "diverged", "timeout": "reached the time cap"}.get(event.kind, "could not run")
             self._set_status(f"Run {record.number} {lead}: {event.message}")
+            self._show_progress(record.history.last_epoch, done=True, note=record.outcome)
         self._show_runs()
         self._show_weights(record)
         self.post_message(self.RunEnded(self, record))
@@ -316,14 +325,18 @@ class TrainView(Vertical, can_focus=True):
     def _set_status(self, text: str) -> None:
         self.query_one(".train-status", Static).update(text)
 
-    def _show_progress(self, epoch: int, done: bool = False) -> None:
+    def _show_progress(self, epoch: int, done: bool = False, note: str = "") -> None:
+        """The bar and its tail: `41%, ETA 4 s` while running; a run that ended early says how
+        (`41%, stopped`), never an ETA."""
         total = max(1, self._planned_epochs)
         elapsed = time.monotonic() - self._started_at
-        if done or epoch <= 0:
-            eta = ""
+        if note:
+            tail = f", {note}"
+        elif done or epoch <= 0:
+            tail = ""
         else:
-            eta = f", ETA {max(0.0, elapsed * (total - epoch) / epoch):.0f} s"
-        self.query_one(".train-progress", ProgressLine).set(epoch, total, f"{100 * min(epoch, total) // total}%{eta}")
+            tail = f", ETA {max(0.0, elapsed * (total - epoch) / epoch):.0f} s"
+        self.query_one(".train-progress", ProgressLine).set(epoch, total, f"{100 * min(epoch, total) // total}%{tail}")
 
     def _numbers(self, record: RunRecord) -> str:
         parts = []
@@ -358,13 +371,17 @@ class TrainView(Vertical, can_focus=True):
             curves.append(Curve("loss", tuple(history.epochs), tuple(history.metrics.get("loss", []))))
             if "val_loss" in history.metrics:
                 curves.append(Curve("val_loss", tuple(history.epochs), tuple(history.metrics["val_loss"]), validation=True))
-        width = max(30, (self.content_size.width or 72) - 1)
+        width = self._plot_width = self._width_for_plot()
         ascii_mode = bool(getattr(self.app, "ascii_mode", False))
         color = not ascii_mode and not getattr(self.app, "no_color", False)
         text = render_loss_plot(curves, width, PLOT_HEIGHT, ascii=ascii_mode, color=color, max_epoch=self._planned_epochs)
         from rich.text import Text
 
         self.query_one(".train-plot", Static).update(Text.from_ansi(text, no_wrap=True) if color else Text(text, no_wrap=True))
+
+    def _width_for_plot(self) -> int:
+        """The plot's width: the view's, less a column (72 before the first layout)."""
+        return max(20, (self.content_size.width or 73) - 1)
 
     def _show_weights(self, record: RunRecord) -> None:
         """Small networks show what they learned, to compare with weights set by hand."""
@@ -377,22 +394,40 @@ class TrainView(Vertical, can_focus=True):
         for number, layer in enumerate(weights, start=1):
             kernel, bias = layer.get("kernel", []), layer.get("bias", [])
             for unit, b in enumerate(bias):
-                w = ", ".join(f"{row[unit]:+.2f}" for row in kernel)
-                lines.append(f"  layer {number} unit {unit + 1}: w = ({w})  b = {b:+.2f}")
+                w = ", ".join(_weight(row[unit]) for row in kernel)
+                lines.append(f"  layer {number} unit {unit + 1}: w = ({w})  b = {_weight(b)}")
         self.query_one(".train-weights", Static).update("\n".join(lines))
 
     def _show_runs(self) -> None:
+        """The last five runs, a line each: 71 columns with an 8-letter outcome, within the 72
+        the view has in an 80-column terminal; a narrower view cuts lines (training.tcss)."""
         if not self.runs:
             return
-        lines = [f"{'run':>3} {'lr':>6} {'units':>5} {'act':<7} {'epochs':>6} {'batch':>5} {'seed':>4} {'loss':>7} {'best val @ep':>13} result"]
+        lines = [f"{'run':>3} {'lr':>6} {'units':>5} {'act':<7} {'epochs':>6} {'batch':>5} {'seed':>4} "
+                 f"{'loss':>6} {'best val @ep':>12} result"]
         for record in self.runs[-5:]:
             s = record.settings
-            final = record.final("loss")
             best_val = record.best("val_loss")
-            best_at = "-" if math.isnan(best_val) else f"{best_val:.4f} @{record.history.best_epoch('val_loss')}"
+            best_at = "-" if math.isnan(best_val) else f"{_loss(best_val)} @{record.history.best_epoch('val_loss')}"
             lines.append(
                 f"{record.number:>3} {show(s['learning_rate']):>6} {s['hidden_units']:>5} {s['hidden_activation']:<7} "
-                f"{s['epochs']:>6} {s['batch_size']:>5} {s['seed']:>4} {'-' if math.isnan(final) else f'{final:.4f}':>7} "
-                f"{best_at:>13} {record.outcome}"
+                f"{s['epochs']:>6} {s['batch_size']:>5} {s['seed']:>4} {_loss(record.final('loss')):>6} "
+                f"{best_at:>12} {record.outcome}"
             )
         self.query_one(".train-runs", Static).update("\n".join(lines))
+
+
+def _loss(value: float) -> str:
+    """A loss in at most 7 characters: 0.3470, 123.46, 1.2e+12; `-` when there is none."""
+    if math.isnan(value):
+        return "-"
+    if abs(value) < 10:
+        return f"{value:.4f}"
+    if abs(value) < 1000:
+        return f"{value:.2f}"
+    return f"{value:.1e}"
+
+
+def _weight(value: float) -> str:
+    """A learned weight to 2 decimals with its sign; one that rounds to zero is 0.00, not -0.00."""
+    return "0.00" if round(value, 2) == 0 else f"{value:+.2f}"
