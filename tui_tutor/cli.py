@@ -93,7 +93,25 @@ def _inside_multiplexer() -> bool:
     return bool(os.environ.get("TMUX") or os.environ.get("STY"))
 
 
+#: What a start without a terminal prints (e.g. `ssh host tui-tutor` without -t, or a pipe).
+NO_TERMINAL = "tui-tutor needs a terminal: use ssh -t (or run inside tmux)"
+
+
+def _has_terminal() -> bool:
+    """Whether keys come from a terminal and the screen goes to one (stdin and stdout ttys)."""
+    for stream in (sys.stdin, sys.stdout):
+        try:
+            if stream is None or not os.isatty(stream.fileno()):
+                return False
+        except (OSError, ValueError, AttributeError):  # closed, or not a real file
+            return False
+    return True
+
+
 def _run_app(args: argparse.Namespace, review: bool = False) -> int:
+    if not _has_terminal():  # before Textual starts: it would fail on the tty or hang on a pipe
+        print(NO_TERMINAL, file=sys.stderr)
+        return 2
     if args.path is not None and not args.path.exists():
         print(f"tui-tutor: no such lesson file or folder: {args.path}", file=sys.stderr)
         return 2
@@ -105,6 +123,15 @@ def _run_app(args: argparse.Namespace, review: bool = False) -> int:
         os.environ.setdefault("TEXTUAL_FPS", "15")
         os.environ.setdefault("TEXTUAL_COLOR_SYSTEM", "standard")
     os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+    # Start-up builds some hundred thousand objects that live as long as the app (modules,
+    # classes, styles); the cyclic garbage collector would scan them over and over before the
+    # first frame (about 25 ms here, one full collection alone 13 ms). It is paused until the
+    # first frame, when the app freezes them out of later collections (TutorApp.on_ready).
+    import gc
+
+    gc.disable()
+
+    import platformdirs
 
     from tui_tutor.progress.paths import data_dir, learner_name
     from tui_tutor.ui.app import TutorApp, AppOptions
@@ -113,11 +140,14 @@ def _run_app(args: argparse.Namespace, review: bool = False) -> int:
     ascii_mode = args.ascii or not terminal_is_utf8()
     try:
         folder = data_dir(args.data_dir)
-    except OSError as exc:
-        print(f"tui-tutor: cannot use the data folder ({exc}); choose another with --data-dir", file=sys.stderr)
-        return 2
+    except OSError:  # e.g. a read-only parent: run without saving; the store says why on screen
+        from tui_tutor.progress.report import progress_folder
+
+        folder = progress_folder(args.data_dir)
     options = AppOptions(
         lesson_paths=_lesson_paths(args),
+        lesson_cache=Path(platformdirs.user_cache_dir("tui-tutor", appauthor=False)) / "lessons",
+        gc_paused=True,
         open_path=args.path,
         data_dir=folder,
         learner=args.learner or learner_name(),
@@ -127,7 +157,8 @@ def _run_app(args: argparse.Namespace, review: bool = False) -> int:
         train_threads=max(1, args.train_threads),
         train_max_seconds=args.max_train_seconds if args.max_train_seconds > 0 else None,
     )
-    with FdTwoGuard(folder / "tui-tutor.log"):
+    cache_log = Path(platformdirs.user_cache_dir("tui-tutor", appauthor=False)) / "tui-tutor.log"
+    with FdTwoGuard(folder / "tui-tutor.log", cache_log):  # a read-only data folder logs elsewhere
         app = TutorApp(options, driver_class=AsciiDriver if ascii_mode else QuietDriver)
         app.run(mouse=not (args.no_mouse or _inside_multiplexer()))
     return app.return_code or 0
