@@ -23,7 +23,6 @@ def test_run_values_read_the_history():
     assert values["epochs_run"] == 15.0 and "final_accuracy" not in values
 
 
-@pytest.mark.tf
 async def test_final_loss_question_is_graded_against_the_learners_run(tmp_path):
     app = TutorApp(AppOptions(lesson_paths=[LESSON], open_path=LESSON, data_dir=tmp_path / "d", learner="t"))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -55,3 +54,25 @@ async def test_final_loss_question_is_graded_against_the_learners_run(tmp_path):
         await pilot.press(*keys_for(f"{final:.2f}"), "enter")
         await pilot.pause()
         assert panel.session.last_result.status == "correct"
+
+
+def test_no_widget_shows_an_answer_before_its_question():
+    from test_lesson_one import give_aways
+
+    assert give_aways(LESSON) == []
+
+
+@pytest.mark.parametrize("qid, right, wrong, says", [
+    ("constant-half-loss", "0.693", "2.773", "sum over the four samples"),
+    ("constant-half-loss", "log(2)", "0.301", "base-10 logarithm"),
+    ("plateau-loss", "0.347", "0.693", "mean over all four"),
+    ("hand-weights-loss", "0.503", "2.013", "their mean"),
+])
+def test_loss_questions_take_the_computed_value_and_name_the_usual_slips(qid, right, wrong, says):
+    from tui_tutor.grading import check
+    from tui_tutor.lesson.loader import load_lesson
+
+    q = next(q for q in load_lesson(LESSON).lesson.questions() if q.id == qid)
+    assert check(q, right, {}).status == "correct"
+    result = check(q, wrong, {})
+    assert result.status == "wrong" and says in " ".join(result.targeted), result

@@ -190,6 +190,11 @@ class TutorApp(App[int]):
             self.push_screen(HelpScreen(self.screen))
 
     def on_unmount(self) -> None:
+        # End the training worker at once (even mid-import): a reader thread waiting for its
+        # events would otherwise hold up the interpreter's exit, and none may outlive the tutor.
+        from tui_tutor.training.worker import shutdown as shutdown_training
+
+        shutdown_training()
         self.context.close()
 
 

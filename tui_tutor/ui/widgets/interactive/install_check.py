@@ -1,14 +1,14 @@
-"""install-check: import TensorFlow/Keras in a worker thread and report their versions.
+"""install-check: ask the training worker to load TensorFlow/Keras and report their versions.
 
-The import takes seconds and hundreds of MB, so it runs in a thread worker while the screen
-stays responsive; the result comes back as a message. A failure is shown in plain words and
-the lesson goes on: only the training runs need TensorFlow.
+The tutor's own process never imports TensorFlow (seconds, hundreds of MB): the check asks
+the training worker process (`tui_tutor.training.worker`, the one that later runs the
+lesson's training, which then starts warm). The request runs in a thread worker while the
+screen stays responsive; the result comes back as a message. A failure is shown in plain
+words and the lesson goes on: only the training runs need TensorFlow.
 """
 
 from __future__ import annotations
 
-import importlib.metadata
-import sys
 import textwrap
 import time
 from collections.abc import Mapping
@@ -25,27 +25,27 @@ from tui_tutor.lesson.widget_options import PARSERS
 PACKAGES = ("tensorflow", "keras", "numpy")
 
 
-def _version(name: str) -> str:
-    """A loaded module's __version__, else the installed distribution's, without importing it."""
-    module = sys.modules.get(name)
-    if module is not None and getattr(module, "__version__", None):
-        return str(module.__version__)
-    for dist in (name, f"{name}-cpu"):
-        try:
-            return importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            continue
-    return "not found"
+class VersionsUnavailable(RuntimeError):
+    """The worker could not load TensorFlow; ``message`` is the plain line to show."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 def read_versions() -> dict[str, str]:
-    """Load Keras the way training does (raises TrainingUnavailable), then read the versions."""
-    from tui_tutor.training import tfload  # looked up at call time: tests replace load_keras
+    """Load Keras in the training worker the way training does, and read its versions.
 
-    keras = tfload.load_keras()
-    versions = {name: _version(name) for name in PACKAGES}
-    versions["keras"] = str(getattr(keras, "__version__", versions["keras"]))
-    return versions
+    Raises :class:`VersionsUnavailable` with the worker's message (TensorFlow missing, the
+    worker ended, ...).
+    """
+    from tui_tutor.training.events import Loaded
+    from tui_tutor.training.worker import shared_worker
+
+    event = shared_worker().versions()
+    if not isinstance(event, Loaded):
+        raise VersionsUnavailable(getattr(event, "message", "") or "the training process gave no versions")
+    return {name: event.versions.get(name, "not found") for name in PACKAGES}
 
 
 class InstallCheck(InteractiveWidget):
@@ -90,7 +90,7 @@ class InstallCheck(InteractiveWidget):
         error = ""
         try:
             versions = read_versions()
-        except Exception as exc:  # noqa: BLE001 - TrainingUnavailable or a broken training module: report it
+        except Exception as exc:  # noqa: BLE001 - VersionsUnavailable or a broken worker: report it
             error = getattr(exc, "message", "") or f"{type(exc).__name__}: {exc}"
         self.post_message(self.Result(generation, versions, error, time.perf_counter() - start))
 
