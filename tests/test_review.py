@@ -1,5 +1,6 @@
 """Practice to mastery and the review list (issue: variants, mastery, review)."""
 
+import re
 from pathlib import Path
 
 from lesson_player import focus_panel, keys_for
@@ -159,7 +160,7 @@ async def test_the_list_shows_titles_and_rendered_prompts_within_80_columns(tmp_
         assert "Introduction to deep learning" in shown and "Watch a network learn" in shown
         assert not any(item.question.id in shown for item in screen.items), "no ids"
         assert "{" not in shown and "*" not in shown and "`" not in shown, "no templates, no Markdown"
-        assert "A Dense layer has 2 units and receives 2 inputs" in shown  # the variant's numbers
+        assert re.search(r"A Dense layer has \d+ units and receives \d+ inputs", shown)  # the variant's numbers
         assert "An outlier is" in shown  # `*outlier*` in the lesson
         rows = [line for line in lines if "not yet right" in line]
         assert rows and all(line.rstrip(" ▎|").endswith("…") or len(line.rstrip()) < 76 for line in rows)

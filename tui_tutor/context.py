@@ -1,5 +1,5 @@
 """What the lesson screens need from the app, as one typed object: who is learning, where
-progress goes, the numbers of the learner's own training runs, and the learner's settings.
+progress goes, the learner's own training runs (store-backed), and the learner's settings.
 
 Why an object of its own: screens and the step builder used to read these from an untyped
 `self.app` (a dict of run numbers, a lambda, attributes set here and there), which no type
@@ -14,9 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-if TYPE_CHECKING:  # typing only: importing the store costs start-up time (sqlite3)
+_T = TypeVar("_T")
+
+if TYPE_CHECKING:  # typing only: importing the store costs start-up time (sqlite3), and runs are read later
+    from tui_tutor.training.records import RunRecord
     from tui_tutor.lesson.model import Question
     from tui_tutor.progress.store import ProgressStore
 
@@ -30,26 +33,107 @@ class TrainingOptions:
 
 
 class RunResults:
-    """The numbers of the learner's latest run per `train` id, for questions about their run.
+    """The learner's training runs, for the training view (runs shown again when a step is
+    revisited, or compared from an earlier step) and for questions about a run.
 
-    Kept for the app's lifetime (not saved): a question with `run: ID` is graded against the
-    run the learner has just watched.
+    Store-backed: a run that ends is saved in the progress store (`save`), and reads come
+    from the store, so runs survive step changes and restarts. Without a store (or when it
+    fails) the runs of this session are kept in memory and read from there. `record` and
+    `latest` keep the older numbers-only interface: `latest` gives the numbers of the latest
+    run of a `train` id, falling back to numbers recorded with `record`.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, learner: str = "", store: Callable[[], ProgressStore | None] | None = None) -> None:
+        self.learner = learner
+        self._store = store
         self._latest: dict[str, dict[str, float]] = {}
+        #: Every run saved in this session, in order (with its store id once stored).
+        self._kept: list[tuple[str, RunRecord]] = []
+        #: A learner-facing sentence when saving or reading runs failed (None when fine).
+        self.problem: str | None = None
+
+    # -- the store, failures kept -----------------------------------------------------
+    def _with_store(self, what: str, fn: Callable[[ProgressStore], _T]) -> _T | None:
+        store = self._store() if self._store is not None else None
+        if store is None:
+            return None
+        try:
+            result = fn(store)
+        except Exception as exc:  # noqa: BLE001 - a failing store must never lose the run on screen
+            self.problem = f"Could not {what}: {exc}"
+            return None
+        self.problem = None
+        return result
+
+    # -- writing ----------------------------------------------------------------------
+    def save(self, lesson_id: str, record: RunRecord) -> RunRecord:
+        """Keep a run that ended (finished, stopped or failed): in the store when there is one,
+        in memory always. Saving the same record again does nothing."""
+        if any(kept is record for _, kept in self._kept):
+            return record
+        self._kept.append((lesson_id, record))
+        data = record.to_dict()
+        store_id = self._with_store("save the run", lambda s: s.record_run(self.learner, lesson_id, record.train_id, data))
+        if store_id is not None:
+            record.store_id = store_id
+        self.record(record.train_id, record.values())
+        return record
 
     def record(self, train_id: str, values: Mapping[str, float]) -> None:
         """Keep `values` as the latest numbers of `train_id` (an empty mapping keeps the old ones)."""
         if values:
             self._latest[train_id] = dict(values)
 
+    # -- reading ----------------------------------------------------------------------
+    def _memory(self, lesson_id: str | None, train_id: str) -> list[RunRecord]:
+        return [r for lesson, r in self._kept if r.train_id == train_id and lesson_id in (None, lesson)]
+
+    def runs(self, lesson_id: str | None, train_id: str) -> list[RunRecord]:
+        """The runs of `train_id` (in lesson `lesson_id`; any lesson for None), oldest first:
+        those in the store, then any of this session the store could not take."""
+        rows = self._with_store("read your runs", lambda s: s.runs(self.learner, lesson_id, train_id))
+        if rows is None:
+            return self._memory(lesson_id, train_id)
+        from tui_tutor.training.records import RunRecord
+
+        stored = [RunRecord.from_dict(row["run"], store_id=row["id"]) for row in rows]
+        for record in stored:
+            record.train_id = record.train_id or train_id
+        return stored + [r for r in self._memory(lesson_id, train_id) if r.store_id is None]
+
+    def latest_run(self, train_id: str, lesson_id: str | None = None) -> RunRecord | None:
+        """The learner's latest run of `train_id`, or None before the first."""
+        kept = self._memory(lesson_id, train_id)
+        if kept and kept[-1].store_id is None:  # the store did not take the latest (or there is none)
+            return kept[-1]
+        row = self._with_store("read your runs", lambda s: s.latest_run(self.learner, lesson_id, train_id))
+        if row is not None:
+            from tui_tutor.training.records import RunRecord
+
+            return RunRecord.from_dict(row["run"], store_id=row["id"])
+        return kept[-1] if kept else None
+
+    def get(self, run_id: int) -> RunRecord | None:
+        """The run saved with store id `run_id`, or None."""
+        for _, record in self._kept:
+            if record.store_id == run_id:
+                return record
+        row = self._with_store("read the run", lambda s: s.run(run_id))
+        if row is None or row["learner"] != self.learner:
+            return None
+        from tui_tutor.training.records import RunRecord
+
+        return RunRecord.from_dict(row["run"], store_id=row["id"])
+
     def latest(self, train_id: str) -> dict[str, float]:
         """A copy of the latest numbers of `train_id`; empty before its first run."""
+        record = self.latest_run(train_id)
+        if record is not None and record.values():
+            return record.values()
         return dict(self._latest.get(train_id, {}))
 
     def __contains__(self, train_id: object) -> bool:
-        return train_id in self._latest
+        return isinstance(train_id, str) and (train_id in self._latest or self.latest_run(train_id) is not None)
 
     def for_question(self, question: Question) -> Callable[[], dict[str, float]] | None:
         """What a `QuestionSession` reads at grading time: the latest numbers of the run the
@@ -58,6 +142,26 @@ class RunResults:
         if not train_id:
             return None
         return lambda: self.latest(train_id)
+
+    def of_question(self, question: Question, lesson_id: str) -> QuestionRuns | None:
+        """The runs a question about a run is graded against (None for a question about no run)."""
+        return QuestionRuns(self, lesson_id, question.run) if question.run else None
+
+
+@dataclass(frozen=True)
+class QuestionRuns:
+    """The runs of one `train` block, as a `QuestionSession` asks for them: the latest (what a
+    new answer is graded against) and any by its store id (what an old answer was graded against)."""
+
+    results: RunResults
+    lesson_id: str
+    train_id: str
+
+    def latest(self) -> RunRecord | None:
+        return self.results.latest_run(self.train_id, self.lesson_id)
+
+    def get(self, run_id: int) -> RunRecord | None:
+        return self.results.get(run_id)
 
 
 class LessonContext:
@@ -79,8 +183,8 @@ class LessonContext:
         ascii_mode: bool = False,
     ) -> None:
         self.learner = learner
-        #: The numbers of the learner's latest training runs (kept while the app runs).
-        self.runs = RunResults()
+        #: The learner's training runs: in the store (opened on first use), else in memory.
+        self.runs = RunResults(learner, lambda: self.store)
         self.training = training or TrainingOptions()
         #: Plain ASCII borders and plot markers (the terminal is not UTF-8, or `--ascii`).
         self.ascii_mode = ascii_mode

@@ -4,14 +4,16 @@ the counts the picker shows.
 UI-free, so `tui-tutor review`, `tui-tutor progress` and tests use the same functions. The
 counting itself is `grading.scoring.tally`; this module only fetches the standings.
 
-Questions about the learner's own training run (`run:` set) are not offered in the review:
-they are graded against a run made in their lesson's training view, which the review does
-not have. `Review.about_runs` lists them, so the review can say why they are missing.
+Questions about the learner's own training run (`run:` set) are graded against a run made in
+their lesson's training view. The review offers them once the learner has a saved run of that
+`train` block (graded against the latest); until then `Review.about_runs` lists them, so the
+review can say why they are missing ("train in the lesson first").
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tui_tutor.grading.scoring import Standing, Tally, counted, tally
@@ -55,13 +57,27 @@ def lesson_tally(lesson: Lesson, store: ProgressStore | None, learner: str) -> T
     return tally(lesson.questions(), states)
 
 
-def review(lessons: list[Lesson], store: ProgressStore | None, learner: str) -> Review:
+#: Whether the learner has a run of a `train` block: (lesson id, train id) -> bool.
+HasRun = Callable[[str, str], bool]
+
+
+def stored_run(store: ProgressStore | None, learner: str) -> HasRun:
+    """`HasRun` by the store: a saved run of that block (none without a store)."""
+    def has(lesson_id: str, train_id: str) -> bool:
+        return store is not None and store.latest_run(learner, lesson_id, train_id) is not None
+
+    return has
+
+
+def review(lessons: list[Lesson], store: ProgressStore | None, learner: str, has_run: HasRun | None = None) -> Review:
     """Counted questions (graded, not optional) not yet mastered, least recently right first.
 
     Questions never answered come after those answered but not mastered: a review is for
-    what the learner has met and not yet made their own. Questions about a training run go
-    to `about_runs`, not to `items`.
+    what the learner has met and not yet made their own. A question about a training run is
+    offered when the learner has a run of its `train` block (`has_run`; by default a run
+    saved in the store), and goes to `about_runs` otherwise.
     """
+    has_run = has_run or stored_run(store, learner)
     items: list[ReviewItem] = []
     about_runs: list[ReviewItem] = []
     for lesson in lessons:
@@ -74,16 +90,18 @@ def review(lessons: list[Lesson], store: ProgressStore | None, learner: str) -> 
                 continue
             item = ReviewItem(lesson, question, state.attempts if state else 0, state.last_correct if state else None,
                               variant=state.variant if state else 0, seed=state.seed if state else None)
-            (about_runs if question.run else items).append(item)
+            (about_runs if question.run and not has_run(lesson.id, question.run) else items).append(item)
     met = [i for i in items if i.attempts > 0]
     unmet = [i for i in items if i.attempts == 0]
     met.sort(key=lambda i: (i.last_correct is not None, i.last_correct or 0.0))
     return Review(met + unmet, about_runs)
 
 
-def review_items(lessons: list[Lesson], store: ProgressStore | None, learner: str) -> list[ReviewItem]:
+def review_items(
+    lessons: list[Lesson], store: ProgressStore | None, learner: str, has_run: HasRun | None = None,
+) -> list[ReviewItem]:
     """The questions the review offers (see `review`)."""
-    return review(lessons, store, learner).items
+    return review(lessons, store, learner, has_run).items
 
 
 def about_runs_note(count: int) -> str:
@@ -91,7 +109,7 @@ def about_runs_note(count: int) -> str:
     if not count:
         return ""
     which = "1 question" if count == 1 else f"{count} questions"
-    return f"Not here: {which} about your own training runs; answer in the lesson."
+    return f"Not here: {which} about your own training runs; train in the lesson first."
 
 
 # --------------------------------------------------------------------------- one-line prompts

@@ -10,13 +10,18 @@ is one, and in memory when there is none (or when it fails).
 Durability: every graded answer is recorded *before* `check` returns, so what the screen
 shows as checked is on disk. A failing store never loses the learner's work on screen: the
 error is kept in `store_problem` and the session goes on in memory.
+
+Questions about a training run (`run:`) are graded against the learner's latest run of that
+`train` block (`runs.latest()`), and the answer names that run in the store. A restored
+answer is checked again against the run it was answered with (`runs.get`), never a newer
+one: a later run does not change an old verdict; answering again grades against the latest.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from tui_tutor.grading.checkers import check as grade
 from tui_tutor.grading.checkers import key_text
@@ -24,11 +29,34 @@ from tui_tutor.grading.codec import decode_answer, encode_answer
 from tui_tutor.grading.result import Result
 from tui_tutor.grading.scoring import GRADED, Answered, Event, HintOpened, Revealed, Rules, Standing, VariantStarted, apply
 from tui_tutor.grading.variants import VariantError, draw, render, variant_seed
+from tui_tutor.grading.wording import graded_against, newer_run_note, run_name
 from tui_tutor.lesson.model import Question
 from tui_tutor.progress.store import ProgressStore, QuestionState, StoreError
 
+if TYPE_CHECKING:
+    from tui_tutor.training.records import RunRecord
+
 _STORE_ERRORS = (sqlite3.Error, StoreError, OSError)
 _T = TypeVar("_T")
+
+
+class RunSource(Protocol):
+    """The runs of the `train` block a question is about (see `context.QuestionRuns`)."""
+
+    def latest(self) -> RunRecord | None:
+        """The latest run: what a new answer is graded against (None before the first)."""
+
+    def get(self, run_id: int) -> RunRecord | None:
+        """The run with store id `run_id` (what an earlier answer was graded against)."""
+
+
+def _same_run(a: RunRecord, b: RunRecord) -> bool:
+    return a is b or (a.store_id is not None and a.store_id == b.store_id)
+
+
+def describe_run(record: RunRecord) -> str:
+    """"run 3: seed 2, 2 units, final loss 0.6931" (see `wording.run_name`)."""
+    return run_name(record.number, record.settings, record.values())
 
 
 class QuestionSession:
@@ -42,10 +70,16 @@ class QuestionSession:
         store: ProgressStore | None,
         mastery_n: int = 2,
         run_values: Callable[[], dict[str, float]] | None = None,
+        runs: RunSource | None = None,
     ) -> None:
         self.base = question
-        #: For questions about a training run: the numbers of the learner's latest run.
+        #: For questions about a training run: the numbers of the learner's latest run (used
+        #: when `runs` has none, e.g. numbers recorded without a run record).
         self.run_values = run_values
+        #: For questions about a training run: the runs of its `train` block.
+        self.runs = runs
+        #: The run the shown result was graded against (None: not about a run, or no record).
+        self.graded_run: RunRecord | None = None
         self.lesson_id = lesson_id
         self.learner = learner
         self.store = store
@@ -83,7 +117,21 @@ class QuestionSession:
             answer = decode_answer(self.base.kind, state.last_answer)
             if answer is not None:
                 self._last_answer = answer
-                self._last_result = grade(self._question, answer, self._grading_values())  # pure: not recorded again
+                if self.base.run:  # against the run it was answered with, not the latest
+                    self.graded_run = self._answered_run()
+                    values = {**self._values, **(self.graded_run.values() if self.graded_run else self._run_numbers())}
+                else:
+                    values = self._grading_values()
+                self._last_result = grade(self._question, answer, values)  # pure: not recorded again
+
+    def _answered_run(self) -> RunRecord | None:
+        """The run the stored last answer was graded against (the latest one when the answer
+        names none: answers from before runs were stored)."""
+        if self.runs is None:
+            return None
+        run_id = self._call(lambda s: s.answer_run(self.learner, self.lesson_id, self.base.id))
+        found = self.runs.get(run_id) if isinstance(run_id, int) else None
+        return found if found is not None else self.runs.latest()
 
     def _seed_for(self, number: int) -> int:
         return variant_seed(self.learner, self.lesson_id, self.base.id, number)
@@ -223,27 +271,55 @@ class QuestionSession:
 
     # ------------------------------------------------------------------ actions
 
-    def _run_numbers(self) -> dict[str, float]:
+    def latest_run(self) -> RunRecord | None:
+        """The learner's latest run of the question's `train` block (None: none, or not about a run)."""
+        return self.runs.latest() if self.runs is not None and self.base.run else None
+
+    def _run_numbers(self, record: RunRecord | None = None) -> dict[str, float]:
+        """The numbers of `record`, else of the latest run."""
+        record = record if record is not None else self.latest_run()
+        if record is not None and record.values():
+            return record.values()
         return (self.run_values() or {}) if self.run_values else {}
 
     def _grading_values(self) -> dict[str, float]:
-        """The variant's values, plus the numbers of the learner's run for questions about one."""
-        return {**self._values, **self._run_numbers()} if self.base.run else self._values
+        """The variant's values, plus the numbers of the learner's run for questions about one:
+        the run the shown result was graded against, else the latest."""
+        return {**self._values, **self._run_numbers(self.graded_run)} if self.base.run else self._values
+
+    @property
+    def run_note(self) -> str:
+        """For a question about a run: which run the shown result was graded against, and
+        whether a newer one can be answered against ("" when there is nothing to say)."""
+        if not self.base.run or self._last_result is None or self.graded_run is None:
+            return ""
+        note = graded_against(describe_run(self.graded_run))
+        latest = self.latest_run()
+        if latest is not None and not _same_run(latest, self.graded_run):
+            note += " " + newer_run_note(describe_run(latest))
+        return note
 
     def check(self, answer: Any) -> Result:
-        """Grade `answer`; record it (unless unreadable) before returning the result."""
-        if self.base.run and not self._run_numbers():
-            return Result("invalid", 0.0, "This question is about your own training run: train the model first (key t in the training view).")
-        result = grade(self._question, answer, self._grading_values())
+        """Grade `answer` (about a run: against the latest run); record it (unless unreadable)
+        before returning the result."""
+        run: RunRecord | None = None
+        if self.base.run:
+            run = self.latest_run()
+            if not self._run_numbers(run):
+                return Result("invalid", 0.0, "This question is about your own training run: train the model first (key t in the training view).")
+        values = {**self._values, **self._run_numbers(run)} if self.base.run else self._values
+        result = grade(self._question, answer, values)
         if result.status == "invalid":
             return result  # not an attempt, not stored; the previous feedback stays valid
         raw = result.score if result.status in GRADED else None
         event = Answered(result.status, raw, self._variant, self._seed)
+        run_id = run.store_id if run is not None else None
         self._record(event, lambda s: s.record_answer(
             self.learner, self.lesson_id, self.base.id,
             answer=encode_answer(self.base.kind, answer), status=result.status, score=raw,
-            variant=self._variant, seed=self._seed, rules=self.rules))
+            variant=self._variant, seed=self._seed, rules=self.rules, run_id=run_id))
         self._last_answer, self._last_result = answer, result
+        self.graded_run = run
         return result
 
     def next_hint(self) -> str | None:
@@ -264,7 +340,8 @@ class QuestionSession:
 
     def solution_text(self) -> str:
         """What `reveal` shows: "**Answer:** ..." then the lesson's solution, if any."""
-        key = key_text(self._question, self._grading_values()) if not self.base.run or self._run_numbers() else "(train the model first)"
+        has_run = not self.base.run or self._run_numbers(self.graded_run)
+        key = key_text(self._question, self._grading_values()) if has_run else "(train the model first)"
         parts = []
         if key:
             parts.append(f"**Answer:**\n\n{key}" if "\n" in key else f"**Answer:** {key}")
@@ -283,4 +360,5 @@ class QuestionSession:
                      lambda s: s.start_variant(self.learner, self.lesson_id, self.base.id, number, seed))
         self._pinned = self.store is not None and self.store_problem is None
         self._last_answer = self._last_result = None
+        self.graded_run = None
         return self._question

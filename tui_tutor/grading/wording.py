@@ -8,7 +8,7 @@ are the caller's business (`parts_lines` takes the mark to put before a wrong pa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -280,3 +280,44 @@ def parts_lines(result: Result, question: Question | None, wrong_mark: str, limi
         if message and not any(message in s for s in said):
             lines.append(message)
     return lines
+
+
+# --------------------------------------------------------------------------- runs
+
+
+def run_name(number: int, settings: Mapping[str, Any], values: Mapping[str, float]) -> str:
+    """A training run named by what sets it apart: "run 3: seed 2, 2 units, final loss 0.6931".
+
+    `settings` are the run's settings in the training view (seed, hidden_units, ...) and
+    `values` its numbers (`final_loss`, ...); what a run lacks is left out.
+    """
+    facts = []
+    seed = settings.get("seed")
+    if isinstance(seed, (int, float)) and not isinstance(seed, bool):
+        facts.append(f"seed {int(seed)}")
+    units = settings.get("hidden_units")
+    if isinstance(units, (int, float)) and not isinstance(units, bool) and units > 0:
+        facts.append(plural(int(units), "unit"))
+    loss = values.get("final_loss")
+    if isinstance(loss, (int, float)):
+        facts.append(f"final loss {loss:.4f}")
+    return f"run {number}" + (": " + ", ".join(facts) if facts else "")
+
+
+def graded_against(name: str) -> str:
+    """"Graded against run 3: seed 2, 2 units, final loss 0.6931." (`name` from `run_name`)."""
+    return sentence(f"graded against {name}")
+
+
+def newer_run_note(name: str) -> str:
+    """Said when the learner has trained again since answering: the old verdict stands."""
+    return f"Your newer {name} does not change this verdict; answer again to be graded against it."
+
+
+def practice_run(train_id: str, name: str) -> str:
+    """The practice screen's line over a question about a run (`name` from `run_name`)."""
+    return f"About your training: answers are graded against your latest run of {train_id}, {name}."
+
+
+def practice_no_run(train_id: str) -> str:
+    return f"About your training: you have no run of {train_id} yet; train in the lesson first."

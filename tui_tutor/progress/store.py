@@ -43,6 +43,12 @@ SQLite forbids to roll back a hot journal: then a throw-away copy is judged inst
 opening the original read-write would roll the journal into it (and delete the journal)
 before we could tell whose or how sound it is.
 
+Runs. A training run that ended (finished, stopped or failed) is one append-only row of
+`runs` (format 4), its record kept as JSON the store does not interpret: the training
+package never imports the store, and the store never imports training (`tui_tutor.context`
+joins them). An answer to a question about a run names the run it was graded against
+(`answers.run_id`), so a later run never changes an earlier verdict.
+
 Read-only. `open(..., readonly=True)` (for `tui-tutor progress`) changes nothing and creates
 nothing: no migration, no moving aside, no -wal/-shm (a WAL file with no -wal is opened
 `immutable`), and a hot journal or orphan WAL is read from an in-memory copy.
@@ -57,7 +63,7 @@ import sqlite3
 import stat
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -206,8 +212,34 @@ def _v3_mark(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
+def _v4_runs(conn: sqlite3.Connection) -> None:
+    """Version 4: the learner's training runs (append-only, each as JSON), and which run an
+    answer to a question about a run was graded against (`answers.run_id`)."""
+    for statement in (
+        """CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            learner TEXT NOT NULL,
+            lesson TEXT NOT NULL,
+            train TEXT NOT NULL,
+            number INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            started REAL,
+            ended REAL,
+            data TEXT NOT NULL,
+            created REAL NOT NULL
+        )""",
+        "CREATE INDEX runs_by_train ON runs (learner, lesson, train, id)",
+        """CREATE TRIGGER runs_no_update BEFORE UPDATE ON runs
+           BEGIN SELECT RAISE(ABORT, 'runs are append-only'); END""",
+        """CREATE TRIGGER runs_no_delete BEFORE DELETE ON runs
+           BEGIN SELECT RAISE(ABORT, 'runs are append-only'); END""",
+        "ALTER TABLE answers ADD COLUMN run_id INTEGER REFERENCES runs (id)",
+    ):
+        conn.execute(statement)
+
+
 #: MIGRATIONS[i] upgrades a database from user_version i to i + 1. Append only.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_initial, _v2_one_rule, _v3_mark]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_initial, _v2_one_rule, _v3_mark, _v4_runs]
 
 
 def schema_version() -> int:
@@ -269,6 +301,15 @@ def _state(row: sqlite3.Row) -> QuestionState:
         updated=row["updated"],
         last_correct=row["last_correct"],
     )
+
+
+def _run(row: sqlite3.Row) -> dict[str, Any]:
+    data = _decode(row["data"])
+    return {
+        "id": row["id"], "learner": row["learner"], "lesson": row["lesson"], "train": row["train"],
+        "number": row["number"], "status": row["status"], "started": row["started"], "ended": row["ended"],
+        "created": row["created"], "run": data if isinstance(data, dict) else {},
+    }
 
 
 def _check_access(path: Path) -> None:
@@ -477,6 +518,7 @@ class ProgressStore:
         self.notice = notice
         #: Opened with `readonly=True`: every write raises StoreError.
         self.readonly = readonly
+        self._schema: dict[tuple[str, str | None], bool] = {}
 
     # ---- opening
 
@@ -706,7 +748,7 @@ class ProgressStore:
 
     def _change(
         self, what: str, learner: str, lesson: str, question: str, event: Event, rules: Rules,
-        answer: object = None,
+        answer: object = None, run_id: int | None = None,
     ) -> QuestionState:
         """Read the standing, apply `event` by the one rule and write it back, in one transaction."""
         select = "SELECT * FROM question_state WHERE learner = ? AND lesson = ? AND question = ?"
@@ -736,13 +778,14 @@ class ProgressStore:
             )
             if answered:
                 graded = after.last_status in GRADED
+                run = (", run_id", ", :run_id") if run_id is not None else ("", "")  # (format 4)
                 conn.execute(
-                    """INSERT INTO answers (learner, lesson, question, variant, seed, answer, status,
-                            score, hints_used, revealed, first_try, created)
+                    f"""INSERT INTO answers (learner, lesson, question, variant, seed, answer, status,
+                            score, hints_used, revealed, first_try, created{run[0]})
                        VALUES (:learner, :lesson, :question, :variant, :seed, :answer, :last_status,
-                            :score, :hints_used, :revealed, :first_try, :now)""",
+                            :score, :hints_used, :revealed, :first_try, :now{run[1]})""",
                     {**p, "score": after.last_score if graded else None,
-                     "first_try": int(graded and after.variant_attempts == 1)},
+                     "first_try": int(graded and after.variant_attempts == 1), "run_id": run_id},
                 )
             row = conn.execute(select, key).fetchone()
         return _state(row)
@@ -759,18 +802,21 @@ class ProgressStore:
         variant: int = 0,
         seed: int | None = None,
         rules: Rules | None = None,
+        run_id: int | None = None,
     ) -> QuestionState:
         """Append the answer to the history and update the question's standing, atomically.
 
         `status` and `score` are the grader's verdict and raw score in [0, 1] (None for a
         saved reflection); the score kept is the credit `scoring.apply` gives it (hints,
         solution shown, guessing). A `variant`/`seed` other than the stored one starts that
-        variant. "invalid" answers are not recorded at all.
+        variant. "invalid" answers are not recorded at all. `run_id` (a `record_run` id) is
+        the training run an answer to a question about a run was graded against.
         """
         if status == "invalid":
             raise ValueError("an unreadable answer is not recorded")
         event = Answered(status, None if score is None else float(score), int(variant), None if seed is None else int(seed))
-        return self._change("your answer", learner, lesson, question, event, rules or Rules(), answer)
+        return self._change("your answer", learner, lesson, question, event, rules or Rules(), answer,
+                            None if run_id is None else int(run_id))
 
     def record_hint(self, learner: str, lesson: str, question: str, hints_used: int) -> QuestionState:
         """The learner has now opened `hints_used` hints of the current variant."""
@@ -784,6 +830,29 @@ class ProgressStore:
         """A fresh variant was drawn: its hints, reveal and first try start from zero."""
         event = VariantStarted(int(variant), None if seed is None else int(seed))
         return self._change("the new variant", learner, lesson, question, event, Rules())
+
+    def record_run(self, learner: str, lesson: str, train: str, run: Mapping[str, Any]) -> int:
+        """Append a training run that ended (finished, stopped or failed); returns its id.
+
+        `run` is plain JSON-able data (the training record's `to_dict`); the store reads only
+        its `number`, `outcome`, `started` and `ended`, and keeps the rest as it is.
+        """
+        data = _encode(dict(run))
+
+        def number(key: str) -> float | None:
+            value = run.get(key)
+            return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+        with self._write("the training run") as conn:
+            cursor = conn.execute(
+                """INSERT INTO runs (learner, lesson, train, number, status, started, ended, data, created)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (learner, lesson, train, int(number("number") or 0), str(run.get("outcome") or "ended"),
+                 number("started"), number("ended"), data, time.time()),
+            )
+            row_id = cursor.lastrowid
+        assert row_id is not None
+        return int(row_id)
 
     def set_position(self, learner: str, lesson: str, step: int) -> None:
         """Remember the step the learner is on, to resume there."""
@@ -815,10 +884,66 @@ class ProgressStore:
         rows = self._read("SELECT step FROM position WHERE learner = ? AND lesson = ?", (learner, lesson))
         return rows[0]["step"] if rows else None
 
-    def learners(self) -> list[str]:
+    def _has(self, table: str, column: str | None = None) -> bool:
+        """Whether the file has `table` (and its `column`): a read-only open of an older format may not."""
+        key = (table, column)
+        known = self._schema.get(key)
+        if known is None:
+            if column is None:
+                rows = self._read("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))
+            else:
+                rows = [r for r in self._read(f"PRAGMA table_info({table})") if r["name"] == column]
+            known = self._schema[key] = bool(rows)
+        return known
+
+    def runs(
+        self, learner: str | None = None, lesson: str | None = None, train: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Saved training runs, oldest first: `id`, `learner`, `lesson`, `train`, `number`,
+        `status`, `started`, `ended`, `created` and `run` (the data given to `record_run`)."""
+        if not self._has("runs"):
+            return []
         rows = self._read(
-            "SELECT learner FROM question_state UNION SELECT learner FROM position ORDER BY 1"
+            """SELECT * FROM runs
+               WHERE (:learner IS NULL OR learner = :learner) AND (:lesson IS NULL OR lesson = :lesson)
+                 AND (:train IS NULL OR train = :train)
+               ORDER BY id""",
+            {"learner": learner, "lesson": lesson, "train": train},
         )
+        return [_run(row) for row in rows]
+
+    def run(self, run_id: int) -> dict[str, Any] | None:
+        """One saved run (as `runs` gives it), or None."""
+        if not self._has("runs"):
+            return None
+        rows = self._read("SELECT * FROM runs WHERE id = ?", (int(run_id),))
+        return _run(rows[0]) if rows else None
+
+    def latest_run(self, learner: str, lesson: str | None, train: str) -> dict[str, Any] | None:
+        """The learner's last saved run of `train` (in `lesson`, or in any lesson for None)."""
+        if not self._has("runs"):
+            return None
+        rows = self._read(
+            """SELECT * FROM runs WHERE learner = :learner AND (:lesson IS NULL OR lesson = :lesson)
+                 AND train = :train ORDER BY id DESC LIMIT 1""",
+            {"learner": learner, "lesson": lesson, "train": train},
+        )
+        return _run(rows[0]) if rows else None
+
+    def answer_run(self, learner: str, lesson: str, question: str) -> int | None:
+        """The run the question's last recorded answer was graded against (None: none recorded)."""
+        if not self._has("answers", "run_id"):
+            return None
+        rows = self._read(
+            """SELECT run_id FROM answers WHERE learner = ? AND lesson = ? AND question = ?
+               ORDER BY id DESC LIMIT 1""",
+            (learner, lesson, question),
+        )
+        return int(rows[0]["run_id"]) if rows and rows[0]["run_id"] is not None else None
+
+    def learners(self) -> list[str]:
+        runs = " UNION SELECT learner FROM runs" if self._has("runs") else ""
+        rows = self._read(f"SELECT learner FROM question_state UNION SELECT learner FROM position{runs} ORDER BY 1")
         return [row[0] for row in rows]
 
     def answers(self, learner: str | None = None, lesson: str | None = None) -> list[dict[str, Any]]:
@@ -835,6 +960,7 @@ class ProgressStore:
             item["answer"] = _decode(item["answer"])
             item["revealed"] = bool(item["revealed"])
             item["first_try"] = bool(item["first_try"])
+            item.setdefault("run_id", None)  # a read-only file of an older format
             out.append(item)
         return out
 

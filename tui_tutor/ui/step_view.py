@@ -100,7 +100,7 @@ def build_item(item: Item, lesson: Lesson, context: LessonContext) -> Widget | N
 
         return make_widget(item.widget, item.options)
     if isinstance(item, TrainSpec):
-        return _train_view(item, context)
+        return _train_view(item, lesson, context)
     return None
 
 
@@ -109,11 +109,18 @@ def _question_panel(question: Question, lesson: Lesson, context: LessonContext) 
     from tui_tutor.ui.questions.panel import QuestionPanel
 
     session = QuestionSession(question, lesson.id, context.learner, context.store, mastery_n=lesson.mastery,
-                              run_values=context.runs.for_question(question))
+                              run_values=context.runs.for_question(question),
+                              runs=context.runs.of_question(question, lesson.id))
     return QuestionPanel(session)
 
 
-def _train_view(spec: TrainSpec, context: LessonContext) -> Widget:
+def _train_view(spec: TrainSpec, lesson: Lesson, context: LessonContext) -> Widget:
+    """The training view, with the block's saved runs (coming back shows them) and those of the
+    blocks it compares with; each run that ends is saved through the context."""
     from tui_tutor.ui.training.view import TrainView
 
-    return TrainView(spec, threads=context.training.threads, max_seconds=context.training.max_seconds)
+    runs = context.runs
+    return TrainView(spec, threads=context.training.threads, max_seconds=context.training.max_seconds,
+                     saved_runs=runs.runs(lesson.id, spec.id),
+                     compare=[(other, runs.runs(lesson.id, other)) for other in spec.compare],
+                     persist=lambda record: runs.save(lesson.id, record))

@@ -315,6 +315,8 @@ class QuestionPanel(Vertical):
             sign = {"correct": mark(True, plain), "wrong": mark(False, plain), "partial": "~",
                     "invalid": "!", "saved": mark(True, plain)}.get(result.status, "")
             lines.append(f"{sign} {status_line(result)}")
+        if result is not None and result.status != "invalid" and s.run_note:
+            lines.append(s.run_note)  # which run it was graded against (a question about a run)
         if s.graded and (s.attempts or s.hints_shown or s.revealed):
             lines.append(self._score_text())
         if self._note:

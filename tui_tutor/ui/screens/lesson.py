@@ -189,10 +189,18 @@ class LessonScreen(Screen[None]):
                 (after or left)[0].focus_answer()
 
     def on_train_view_run_ended(self, message: TrainView.RunEnded) -> None:
-        """Keep the run's numbers: questions about the learner's own run are graded against them."""
-        from tui_tutor.training.history import run_values
+        """Keep the run (the view has saved it already; saving again does nothing): questions about
+        the learner's own run are graded against it. Panels on the step say the run is newer."""
+        record = message.record
+        record.train_id = record.train_id or message.view.spec.id
+        self.context.runs.save(self.lesson.id, record)
+        if self.context.runs.problem:
+            self.notify(self.context.runs.problem, severity="warning")
+        if self.lesson.steps[self.index].questions():
+            from tui_tutor.ui.questions.panel import QuestionPanel
 
-        self.context.runs.record(message.view.spec.id, run_values(message.record.history))
+            for panel in self.query(QuestionPanel):
+                panel.refresh_next()
 
     def action_leave(self) -> None:
         tutor_app(self).back_to_picker(self)

@@ -2,8 +2,9 @@
 
 The list shows each question as the learner met it, in one line of plain text (numbers
 filled in, Markdown marks gone, cut with an ellipsis to the list's width) under the title of
-its lesson. Questions about the learner's own training run are not offered: they are graded
-against a run made in the lesson's training view, and the review says so in one line.
+its lesson. A question about the learner's own training run is offered once the learner has
+a run of its `train` block (saved in the store): the practice screen names the run it grades
+against (the latest). Until then it is left out, and the review says so in one line.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from rich.text import Text
 
 from tui_tutor.grading.result import Result
 from tui_tutor.review import ReviewItem, about_runs_note, fit, review, shown_prompt
-from tui_tutor.session import QuestionSession
+from tui_tutor.grading.wording import practice_no_run, practice_run
+from tui_tutor.session import QuestionSession, describe_run
 from tui_tutor.ui.app import tutor_app
 from tui_tutor.ui.key_footer import KeyFooter
 from tui_tutor.ui.questions.base import ascii_mode
@@ -63,19 +65,26 @@ class ReviewScreen(Screen[None]):
         self.refresh_items()
 
     def refresh_items(self) -> None:
-        found = review(self.catalog.lessons, self.context.store, self.context.learner)
+        runs = self.context.runs
+        found = review(self.catalog.lessons, self.context.store, self.context.learner,
+                       has_run=lambda lesson_id, train_id: runs.latest_run(train_id, lesson_id) is not None)
         self.items, self.about_runs = found.items, found.about_runs
         self._fill_list()
+        self._show_hint()
+
+    def _show_hint(self) -> None:
         hint = self.query_one("#review-hint", Static)
         lines = [f"{len(self.items)} to go. Enter practises the highlighted question with fresh numbers."
                  if self.items else "Everything you have met is mastered. Well done!"]
         if note := about_runs_note(len(self.about_runs)):
             lines.append(note)
-        hint.update(Text("\n".join(fit(line, self._row_width() + 2, self._ellipsis()) for line in lines)))
+        width = max(20, self.app.size.width - 2)  # the screen's, less the hint's padding (an empty list is narrow)
+        hint.update(Text("\n".join(fit(line, width, self._ellipsis()) for line in lines)))
 
     def on_resize(self) -> None:
         if self._width and self._width != self._row_width():
             self._fill_list()
+            self._show_hint()
 
     def _ellipsis(self) -> str:
         return "..." if self.context.ascii_mode else "…"
@@ -144,7 +153,8 @@ class ReviewScreen(Screen[None]):
         """The item's question for this learner; one already met starts on a fresh variant."""
         lesson, question = item.lesson, item.question
         session = QuestionSession(question, lesson.id, self.context.learner, self.context.store, mastery_n=lesson.mastery,
-                                  run_values=self.context.runs.for_question(question))
+                                  run_values=self.context.runs.for_question(question),
+                                  runs=self.context.runs.of_question(question, lesson.id))
         if session.can_vary and (session.variant_attempts or session.revealed):
             session.new_variant()  # fresh numbers: a revealed or answered variant proves nothing
         return session
@@ -195,11 +205,19 @@ class DrillScreen(Screen[str | None]):
     def compose(self) -> ComposeResult:
         yield Static(f"Practice: {self.item.lesson.title}", id="title-bar")
         with VerticalScroll(id="step-body"):
+            if self.item.question.run:  # which of the learner's runs a new answer is graded against
+                yield Static(self._run_line(), id="drill-run", markup=False)
             yield DrillPanel(self.session)
         yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(QuestionPanel).focus_answer()
+
+    def _run_line(self) -> str:
+        latest = self.session.latest_run()
+        if latest is None:
+            return practice_no_run(self.item.question.run)
+        return practice_run(self.item.question.run, describe_run(latest))
 
     def on_question_panel_answered(self, event: QuestionPanel.Answered) -> None:
         if event.session.mastered:

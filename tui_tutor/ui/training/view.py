@@ -2,7 +2,7 @@
 
 The view only ever sees training events (plain data posted from the worker thread); it
 never holds a Keras object, so the same view could follow a run in another process or a
-batch job. Where runs come from is its `start_run` (a `StartRun`): by default `keras_runs`,
+batch job. Where runs come from is its `start_run` (a `StartRun`, tui_tutor.training.sources): by default `worker_runs`,
 Keras in this process; `ReplayRun` plays back events recorded as JSON lines (what a worker
 process or a batch job writes). The plot is redrawn by a timer at most twice a second, and
 only when new data arrived; the timer is paused while no run is going, so an idle view
@@ -13,12 +13,8 @@ from __future__ import annotations
 
 import math
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
 
 from textual import work
 from textual.app import ComposeResult
@@ -29,10 +25,9 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from tui_tutor.lesson.model import TrainSpec
-from tui_tutor.training.events import (
-    EpochEnd, Event, Failed, Finished, Loaded, Loading, Started, Stopped, event_from_json,
-)
-from tui_tutor.training.history import RunHistory
+from tui_tutor.training.events import EpochEnd, Event, Failed, Finished, Loaded, Loading, Started, Stopped
+from tui_tutor.training.sources import ReplayRun, Run, StartRun, default_runs, keras_runs  # noqa: F401  (re-exported)
+from tui_tutor.training.records import RunRecord as RunRecord  # moved to the core; still importable from here
 from tui_tutor.ui.progress_line import ProgressLine
 from tui_tutor.ui.training.settings import SETTINGS, initial_values, overrides, show, step_value
 
@@ -40,97 +35,6 @@ from tui_tutor.ui.training.settings import SETTINGS, initial_values, overrides, 
 #: 80x24: 4/s measured 6-10 KB/s over a pty, 2/s 3.4-4.3 KB/s (benchmarks/training.py).
 REDRAW_HZ = 2
 PLOT_HEIGHT = 10
-
-
-class Run(Protocol):
-    """One training run as the view drives it."""
-
-    def run(self) -> Event | None:
-        """Emit the run's events, blocking (the view calls it in a worker thread); the last event."""
-
-    def stop(self) -> None:
-        """Ask the run to end soon with `Stopped`; called from any thread, more than once."""
-
-
-#: Makes a run, not yet going: (the lesson's spec, the learner's overrides, where events go).
-StartRun = Callable[[TrainSpec, dict[str, Any], Callable[[Event], None]], Run]
-
-
-def keras_runs(*, threads: int = 2, max_seconds: float | None = 600) -> StartRun:
-    """Real runs: Keras in this process, loaded on the first run (seconds, ~0.5 GB)."""
-
-    def start(spec: TrainSpec, overrides: dict[str, Any], emit: Callable[[Event], None]) -> Run:
-        from tui_tutor.training.runner import TrainingRun
-
-        return TrainingRun(spec, emit, overrides=overrides, threads=threads, max_seconds=max_seconds)
-
-    return start
-
-
-class ReplayRun:
-    """A recorded run played back: the events a real run emitted, e.g. read from JSON lines.
-
-    `speed` None plays them as fast as they are taken; otherwise each `EpochEnd` and the
-    final event wait for their recorded `elapsed` time divided by `speed` (1.0: as recorded).
-    `stop` ends the replay at once with a `Stopped` event at the last epoch played, as a real
-    run would. The settings of the replayed run are those recorded, whatever the overrides.
-    """
-
-    def __init__(self, events: Iterable[Event], emit: Callable[[Event], None], *, speed: float | None = None) -> None:
-        self.events = list(events)
-        self.emit = emit
-        self.speed = speed
-        self.history = RunHistory()
-        self.result: Event | None = None
-        self._stop = threading.Event()
-
-    @classmethod
-    def from_jsonl(cls, path: Path, emit: Callable[[Event], None], *, speed: float | None = None) -> ReplayRun:
-        """Events as `tui_tutor.training.events` writes them: one JSON object a line."""
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-        return cls((event_from_json(line) for line in lines if line.strip()), emit, speed=speed)
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def run(self) -> Event | None:
-        start = time.monotonic()
-        for event in self.events:
-            due = getattr(event, "elapsed", None)
-            if self.speed and isinstance(due, (int, float)):
-                self._stop.wait(max(0.0, start + due / self.speed - time.monotonic()))
-            if self._stop.is_set():
-                run_id = getattr(event, "run_id", "replay")
-                self.result = Stopped(run_id, self.history.last_epoch, self.history.to_dict())
-                self.emit(self.result)
-                return self.result
-            self.history.observe(event)
-            self.result = event
-            self.emit(event)
-        return self.result
-
-
-@dataclass
-class RunRecord:
-    """What the view keeps of a run: its settings and numbers, never the model."""
-
-    number: int
-    settings: dict[str, Any]
-    history: RunHistory = field(default_factory=RunHistory)
-    outcome: str = "running"
-    weights: list[dict[str, list[Any]]] = field(default_factory=list)
-
-    def final(self, metric: str) -> float:
-        try:
-            return self.history.final(metric)
-        except (KeyError, ValueError):
-            return math.nan
-
-    def best(self, metric: str) -> float:
-        try:
-            return self.history.best(metric)
-        except (KeyError, ValueError):
-            return math.nan
 
 
 class TrainView(Vertical, can_focus=True):
@@ -160,22 +64,31 @@ class TrainView(Vertical, can_focus=True):
             self.view, self.record = view, record
 
     def __init__(self, spec: TrainSpec, *, threads: int = 2, max_seconds: float | None = 600,
-                 start_run: StartRun | None = None) -> None:
+                 start_run: StartRun | None = None, saved_runs: Sequence[RunRecord] = (),
+                 compare: Sequence[tuple[str, Sequence[RunRecord]]] = (),
+                 persist: Callable[[RunRecord], object] | None = None) -> None:
         super().__init__(classes="train-view")
         self.spec = spec
         self.threads = threads
         self.max_seconds = max_seconds
         #: Where runs come from; read when `t` is pressed, so it may be replaced after mounting.
-        self.start_run: StartRun = start_run or keras_runs(threads=threads, max_seconds=max_seconds)
+        self.start_run: StartRun = start_run or default_runs(threads=threads, max_seconds=max_seconds)
         self.values = initial_values(spec)
         self.selected = 0
-        self.runs: list[RunRecord] = []
+        #: This block's runs, oldest first: those saved earlier (restored), then this visit's.
+        self.runs: list[RunRecord] = list(saved_runs)
+        #: Runs of earlier `train` blocks of the lesson to compare with (`compare:`), by id.
+        self.compare: list[tuple[str, list[RunRecord]]] = [(train_id, list(runs)) for train_id, runs in compare]
+        #: Called with every run as it ends (finishes, stops or fails): it is saved there.
+        self.persist = persist
+        if self.runs:  # coming back: the settings of the last run, ready to change and train again
+            self.values.update({k: v for k, v in self.runs[-1].settings.items() if k in self.values})
         self._run: Run | None = None  # the run in progress (owned by the worker thread)
         self.last_run: Run | None = None  # kept for its counters (batches after stop); holds no model
         self._dirty = False
         self._timer: Timer | None = None
         self._started_at = 0.0
-        self._planned_epochs = spec.epochs
+        self._planned_epochs = int(self.values["epochs"])
         self._plot_width = 0  # the width the plot on screen was drawn for
         self.border_title = f"Training: {spec.id}"
 
@@ -191,9 +104,32 @@ class TrainView(Vertical, can_focus=True):
         self._timer = self.set_interval(1 / REDRAW_HZ, self._flush, pause=True)
         self._show_settings()
         self._draw_plot()
+        if self.runs:
+            last = self.runs[-1]
+            self._show_runs()
+            self._show_weights(last)
+            numbers = self._numbers(last)
+            self._set_status(f"Run {last.number} {last.outcome}" + (f": {numbers}" if numbers else ".")
+                             + " Press t to train again.")
+            self._show_progress(last.history.last_epoch, done=True, note="" if last.outcome == "finished" else last.outcome)
+        elif self.compare:
+            self._show_runs()
 
     def on_unmount(self) -> None:
+        record = self.runs[-1] if self.runs else None
         self.stop_run()
+        if self.running and record is not None and not record.done:
+            # Leaving the step mid-run: the run's own Stopped event will find no view, so the
+            # run is kept now, as stopped at the last epoch shown.
+            record.outcome, record.failure, record.ended = "stopped", "stopped: the learner left the step", time.time()
+            self._save(record)
+
+    def _save(self, record: RunRecord) -> None:
+        if self.persist is not None:
+            try:
+                self.persist(record)
+            except Exception as exc:  # noqa: BLE001 - saving must never break the view
+                self.notify(f"The run was not saved: {exc}", severity="warning")
 
     def on_resize(self) -> None:
         """A plot drawn for the old width would be cut or wrapped: draw it again for this one."""
@@ -226,7 +162,9 @@ class TrainView(Vertical, can_focus=True):
     def action_train(self) -> None:
         """Start a run with the current settings; a run in progress is stopped first."""
         self.stop_run()
-        record = RunRecord(number=len(self.runs) + 1, settings=dict(self.values))
+        number = max((r.number for r in self.runs), default=0) + 1
+        record = RunRecord(number=number, settings=dict(self.values), train_id=self.spec.id,
+                           overrides=overrides(self.spec, self.values), started=time.time())
         self.runs.append(record)
         self._planned_epochs = int(self.values["epochs"])
         self._started_at = time.monotonic()
@@ -283,18 +221,19 @@ class TrainView(Vertical, can_focus=True):
         if isinstance(event, Loading):
             self._set_status("Loading TensorFlow (3-6 s the first time)...")
         elif isinstance(event, Loaded):
+            record.observe(event)
             self._set_status(f"TensorFlow {event.versions.get('tensorflow', '?')} ready.")
         elif isinstance(event, Started):
-            record.history.observe(event)
+            record.observe(event)
             self._planned_epochs = int(event.epochs or self._planned_epochs)
             self._started_at = time.monotonic()
             self._show_progress(0)
             self._set_status(f"Training run {record.number}...")
         elif isinstance(event, EpochEnd):
-            record.history.observe(event)
+            record.observe(event)
             self._dirty = True
         elif isinstance(event, (Finished, Stopped, Failed)):
-            record.history.observe(event)
+            record.observe(event)
             self._end(record, event)
 
     def _end(self, record: RunRecord, event: Finished | Stopped | Failed) -> None:
@@ -304,7 +243,6 @@ class TrainView(Vertical, can_focus=True):
         self._flush()
         if isinstance(event, Finished):
             record.outcome = "finished"
-            record.weights = list(event.weights)
             self._set_status(f"Run {record.number} finished in {event.elapsed:.1f} s: {self._numbers(record)}")
             self._show_progress(self._planned_epochs, done=True)
         elif isinstance(event, Stopped):
@@ -317,8 +255,10 @@ class TrainView(Vertical, can_focus=True):
             lead = {"diverged": "diverged", "timeout": "reached the time cap"}.get(event.kind, "could not run")
             self._set_status(f"Run {record.number} {lead}: {event.message}")
             self._show_progress(record.history.last_epoch, done=True, note=record.outcome)
+        record.ended = time.time()
         self._show_runs()
         self._show_weights(record)
+        self._save(record)
         self.post_message(self.RunEnded(self, record))
 
     # -- drawing -------------------------------------------------------------------------
@@ -362,6 +302,11 @@ class TrainView(Vertical, can_focus=True):
         from tui_tutor.training.lossplot import Curve, render_loss_plot
 
         curves = []
+        for train_id, runs in self.compare:  # the latest run of each block compared with, faint
+            shown = [r for r in runs if r.history]
+            if shown:
+                curves.append(Curve(f"{train_id} run {shown[-1].number}", tuple(shown[-1].history.epochs),
+                                    tuple(shown[-1].history.metrics.get("loss", [])), faint=True))
         for record in self.runs[-4:-1]:  # up to three earlier runs, faint
             if record.history:
                 curves.append(Curve(f"run {record.number}", tuple(record.history.epochs),
@@ -400,21 +345,31 @@ class TrainView(Vertical, can_focus=True):
 
     def _show_runs(self) -> None:
         """The last five runs, a line each: 71 columns with an 8-letter outcome, within the 72
-        the view has in an 80-column terminal; a narrower view cuts lines (training.tcss)."""
-        if not self.runs:
+        the view has in an 80-column terminal; a narrower view cuts lines (training.tcss).
+        Then the last three runs of each block this one compares with (`compare:`)."""
+        compared = [(train_id, runs[-3:]) for train_id, runs in self.compare if runs]
+        if not self.runs and not compared:
             return
         lines = [f"{'run':>3} {'lr':>6} {'units':>5} {'act':<7} {'epochs':>6} {'batch':>5} {'seed':>4} "
                  f"{'loss':>6} {'best val @ep':>12} result"]
-        for record in self.runs[-5:]:
-            s = record.settings
-            best_val = record.best("val_loss")
-            best_at = "-" if math.isnan(best_val) else f"{_loss(best_val)} @{record.history.best_epoch('val_loss')}"
-            lines.append(
-                f"{record.number:>3} {show(s['learning_rate']):>6} {s['hidden_units']:>5} {s['hidden_activation']:<7} "
-                f"{s['epochs']:>6} {s['batch_size']:>5} {s['seed']:>4} {_loss(record.final('loss')):>6} "
-                f"{best_at:>12} {record.outcome}"
-            )
+        lines.extend(_run_line(record) for record in self.runs[-5:])
+        for train_id, runs in compared:
+            lines.append(f"runs of {train_id}, to compare:")
+            lines.extend(_run_line(record) for record in runs)
         self.query_one(".train-runs", Static).update("\n".join(lines))
+
+
+def _run_line(record: RunRecord) -> str:
+    """One row of the runs table."""
+    s = record.settings
+    best_val = record.best("val_loss")
+    best_at = "-" if math.isnan(best_val) else f"{_loss(best_val)} @{record.history.best_epoch('val_loss')}"
+    lr = s.get("learning_rate")
+    return (
+        f"{record.number:>3} {show(lr) if isinstance(lr, (int, float, str)) else '-':>6} {s.get('hidden_units', '-'):>5} "
+        f"{s.get('hidden_activation', '-'):<7} {s.get('epochs', '-'):>6} {s.get('batch_size', '-'):>5} "
+        f"{s.get('seed', '-'):>4} {_loss(record.final('loss')):>6} {best_at:>12} {record.outcome}"
+    )
 
 
 def _loss(value: float) -> str:
