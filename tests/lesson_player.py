@@ -64,6 +64,8 @@ def right_answers(question_id: str) -> list[str] | None:
         "outlier-sensitivity": ["a", "enter"],
         "dl-problems": ["a", "e", "enter"],
         "network-output": ["0", "enter"],
-        "dense-params": ["6", "enter"],
+        "dense-params": [*keys_for("50"), "enter"],  # first variant: 4 inputs, 10 units
+        "augment-data": ["a", "enter"],
+        "why-keras": ["a", "enter"],
         "huber-vs-squared": ["9", "down", *keys_for("2.5"), "enter"],
     }.get(question_id)

@@ -4,7 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from lesson_player import answer, focus_panel, keys_for, order_by_keys, right_answers
+import re
+
+from lesson_player import answer, focus_panel, keys_for, order_by_keys
+from lesson_player import right_answers
 from screen_text import screen_text
 from textual.containers import ScrollableContainer
 
@@ -15,7 +18,6 @@ from tui_tutor.ui.screens.lesson import LessonScreen
 from tui_tutor.ui.widgets.interactive.base import InteractiveWidget
 
 LESSON = Path(__file__).resolve().parents[1] / "lessons" / "01-introduction.md"
-
 
 def _app(tmp_path: Path) -> TutorApp:
     return TutorApp(AppOptions(lesson_paths=[LESSON], open_path=LESSON, data_dir=tmp_path / "data", learner="tester"))
@@ -44,7 +46,6 @@ async def _go_to(pilot, step: int) -> None:
     assert f"Step {step + 1} of" in screen_text(app)
 
 
-@pytest.mark.tf  # the install-check step loads TensorFlow
 @pytest.mark.slow
 async def test_whole_lesson_played_by_keyboard_ends_at_full_score(tmp_path):
     app = _app(tmp_path)
@@ -93,9 +94,11 @@ async def test_whole_lesson_played_by_keyboard_ends_at_full_score(tmp_path):
         ("neuron-output", keys_for("0.25+1-2") + ["enter"], "subtracted the bias"),
         ("mse-table", ["3", "down", "0", "down", "1", "down", *keys_for("3.5"), "enter"], "Square it too"),
         ("mse-table", ["9", "down", "0", "down", "1", "down", *keys_for("14"), "enter"], "divide by the number of samples"),
-        ("xor-table", ["0", "down", "1", "down", "1", "down", "1", "enter"], "cancels h1"),
+        ("xor-table", ["0", "down", "1", "down", "1", "down", "1", "enter"], "work out h2 again"),
+        ("xor-logic", keys_for("OR") + ["enter"], "Not yet"),
+        ("dense-params", keys_for("14") + ["enter"], "Every unit has a weight for every input"),
         ("outlier-sensitivity", ["b", "enter"], "grows linearly"),
-        ("dl-problems", ["a", "b", "e", "enter"], "simple calculation gives the exact answer"),
+        ("dl-problems", ["a", "b", "e", "enter"], "ordinary code give the exact numbers"),
         ("activation-matching", ["b", "c", "b", "a", "b", "b", "c", "enter"], "statement 1"),
     ],
 )
@@ -112,7 +115,6 @@ async def test_typical_mistakes_get_targeted_feedback(tmp_path, question_id, wro
         assert expected.lower() in shown.lower(), shown
 
 
-@pytest.mark.tf  # the install-check step loads TensorFlow
 @pytest.mark.slow
 async def test_every_step_fits_80_columns_without_horizontal_scrolling(tmp_path):
     app = _app(tmp_path)
@@ -129,3 +131,89 @@ async def test_every_step_fits_80_columns_without_horizontal_scrolling(tmp_path)
             body.focus()
             await pilot.press("n")
             await pilot.pause()
+
+
+# -- nothing gives an answer away before its question ------------------------------------
+
+
+def widget_texts(lesson_path: Path) -> list[list[str]]:
+    """Per step, the text every interactive widget shows when the step opens."""
+    import asyncio
+
+    from textual.app import App
+
+    from tui_tutor.lesson.model import Interactive, walk
+    from tui_tutor.ui.widgets.interactive import CSS_FILE, make_widget
+
+    lesson = load_lesson(lesson_path).lesson
+    out: list[list[str]] = []
+
+    class Host(App):
+        CSS_PATH = [CSS_FILE]
+
+        def __init__(self, items):
+            super().__init__()
+            self.items = items
+
+        def compose(self):
+            for item in self.items:
+                yield make_widget(item.widget, item.options)
+
+    async def texts(items) -> list[str]:
+        app = Host(items)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            return [w.render().plain for w in app.query(InteractiveWidget)]
+
+    for step in lesson.steps:
+        items = [i for i in walk(step.items) if isinstance(i, Interactive) and i.widget != "install-check"]
+        out.append(asyncio.run(texts(items)) if items else [])
+    return out
+
+
+def _fmt(value: float) -> str:
+    text = f"{value:.4f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def give_aways(lesson_path: Path) -> list[tuple[str, int, str]]:
+    """(question id, step, what was shown) for every answer a widget shows before its question."""
+    from tui_tutor.grading import draw, render
+
+    lesson = load_lesson(lesson_path).lesson
+    shown = widget_texts(lesson_path)
+    found = []
+    for index, step in enumerate(lesson.steps):
+        seen = "\n".join(t for texts in shown[: index + 1] for t in texts)
+        for q in step.questions():
+            patterns = []
+            if q.kind in ("numeric", "table") and not q.run:
+                r = render(q, draw(q, 0, 0))
+                keys = [r.answer] if q.kind == "numeric" else [c.answer for row in r.rows for c in row if c.is_blank]
+                for key in keys:
+                    if isinstance(key, (int, float)) and abs(key) not in (0, 1, 2):
+                        patterns.append(rf"= *{re.escape(_fmt(key))}(?![\d.])")
+            if q.kind == "text":
+                patterns += [rf"\b{re.escape(a)}\b" for a in q.accepted]
+            if q.id == "xor-table":  # the table itself, or the computed outputs
+                patterns += [r"x1 x2 \| h1 h2 \| y", r"output y = ", r"\bXOR\b"]
+            for pattern in patterns:
+                match = re.search(pattern, seen, re.I)
+                if match:
+                    found.append((q.id, index + 1, match.group(0)))
+    return found
+
+
+def test_no_widget_shows_an_answer_before_its_question():
+    assert give_aways(LESSON) == []
+
+
+def test_the_give_away_check_catches_the_old_presets(tmp_path):
+    text = LESSON.read_text(encoding="utf-8")
+    old = text.replace("inputs: [1, 2, 0.5]\nweights: [0.5, -0.5, 1]\nbias: 0.5", "inputs: [0, 0.5, 1]\nweights: [-1, -0.5, 0.5]\nbias: 1")
+    old = old.replace("widget: xor-network\nvalues: false", "widget: xor-network\ntable: true")
+    assert old != text
+    path = tmp_path / "old.md"
+    path.write_text(old, encoding="utf-8")
+    found = {qid for qid, _, _ in give_aways(path)}
+    assert {"neuron-output", "xor-table"} <= found, found

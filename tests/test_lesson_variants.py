@@ -194,7 +194,7 @@ FIRST = {
     "neuron-output": {None: 1.25},
     "mse-table": {(1, 2): 9, (2, 2): 0, (3, 2): 1, (4, 2): 3.5},
     "network-output": {None: 0},
-    "dense-params": {None: 6},
+    "dense-params": {None: 50},  # 4 inputs, 10 units: every named mistake gives another number
     "huber-vs-squared": {(0, 2): 9, (1, 2): 2.5},
 }
 
@@ -403,15 +403,55 @@ def test_targeted_feedback_fires_on_the_mistakes_it_names(qid: str) -> None:
         assert fired[m_index] >= 5, (qid, m.says, "fired only", fired[m_index], "times in", DRAWS)
 
 
-def test_sigmoid_outputs_typed_to_three_decimals_are_accepted() -> None:
+def test_sigmoid_outputs_rounded_to_three_decimals_are_accepted_and_two_refused() -> None:
+    """The rule the prompt states: 3 decimals, rounded. Two decimals are refused in every
+    variant where they differ from the 3-decimal answer, with a message that says why."""
     sigmoid_variants = [v for v in _variants(_index("neuron-output")) if v.values["act"] == 1]
     assert len(sigmoid_variants) > 200
     for v in sigmoid_variants:
         key = v.keys[None]
-        for typed in (f"{key:.3f}", f"{math.floor(key * 1000) / 1000:.3f}", f"sigmoid({v.values['z']!r})"):
+        for typed in (f"{key:.3f}", f"sigmoid({v.values['z']!r})"):
             assert check(v.question, typed, v.values).status == "correct", (v.number, key, typed)
         for typed in (f"{key + 0.01:.3f}", f"{key - 0.01:.3f}"):
             assert check(v.question, typed, v.values).status == "wrong", (v.number, key, typed)
+        two = f"{key:.2f}"
+        if abs(float(two) - key) > 0.00051:
+            result = check(v.question, two, v.values)
+            assert result.status == "wrong", (v.number, key, two)
+            assert "3 decimal" in " ".join(result.targeted), (v.number, result)
+
+
+def test_validator_catches_feedback_that_fires_on_the_key(tmp_path: Path) -> None:
+    """The old first variant of dense-params (2 inputs, 2 units): "inputs + 2*units" is 6, the key."""
+    from tui_tutor.grading.variants import validate_question
+
+    text = """---
+title: Coinciding mistake
+---
+
+## A step
+
+::: question
+id: params
+kind: numeric
+params:
+  inputs: {range: [1, 20], step: 1}
+  units: {range: [1, 20], step: 1}
+first: {inputs: 2, units: 2}
+prompt: "{inputs} inputs, {units} units: how many parameters?"
+answer: inputs * units + units
+feedback:
+  - when: answer == inputs + 2*units
+    message: Every unit has a weight for every input.
+:::
+"""
+    path = tmp_path / "coincide.md"
+    path.write_text(text, encoding="utf-8")
+    question = load_lesson(path).lesson.questions()[0]
+    problems = [m for _, m in validate_question(question)]
+    assert any("holds for the correct answer" in m and "inputs = 2, units = 2" in m for m in problems), problems
+    fixed = question.__class__(**{**question.__dict__, "where": ("inputs * units != inputs + units",)})
+    assert not [m for _, m in validate_question(fixed) if "correct answer" in m]
 
 
 # --------------------------------------------------------------------------- stable variants

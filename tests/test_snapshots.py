@@ -148,3 +148,34 @@ def test_review_screen(snap_compare, tmp_path, ascii_mode):
 
     app = _app(tmp_path, ascii_mode, lesson_paths=[LESSON_ONE], start_review=True)
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+PLAYGROUND_LESSON = """---
+title: Playground
+---
+
+## A stuck run
+
+::: interactive
+widget: playground
+preset: stuck-run
+:::
+"""
+
+
+@modes
+def test_playground_shows_a_stuck_run(snap_compare, tmp_path, ascii_mode):
+    """The Playground widget with lesson 2's stuck run: the output map, one flat and one dead unit."""
+    path = tmp_path / "playground.md"
+    path.write_text(PLAYGROUND_LESSON, encoding="utf-8")
+
+    async def run_before(pilot) -> None:
+        await pilot.pause()
+        from tui_tutor.ui.widgets.interactive.playground import Playground
+
+        pilot.app.screen.query_one(Playground).focus()
+        await pilot.pause()
+        await pilot.press("right", "right", "up")  # the probe moves off the data point
+        await pilot.pause()
+
+    assert snap_compare(_app(tmp_path, ascii_mode, **_lesson(path)), terminal_size=SIZE, run_before=run_before)

@@ -375,10 +375,15 @@ def _check_values(q: Question, values: dict[str, float], rep: _Report) -> bool:
         if at not in keys:
             continue
         try:
-            parse(fb.when).evaluate({**values, "answer": keys[at]})
+            fires = parse(fb.when).evaluate({**values, "answer": keys[at]})
         except ExprError as exc:
             ok = False
             rep.add(fb.line or q.line, f"the feedback condition `{fb.when}` {_failure(exc)}{when()}", key=f"fb{fb.when}")
+            continue
+        if fires:  # the mistake it names gives the key here: a learner making it is marked right
+            rep.add(fb.line or q.line, f"the feedback condition `{fb.when}` holds for the correct answer{when()}: "
+                    "the mistake it names gives the key, so add a `where` condition that rules such "
+                    "variants out", key=f"fb-key{at}{fb.when}")
     return ok
 
 

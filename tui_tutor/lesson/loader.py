@@ -44,7 +44,7 @@ CONTENT_BLOCKS = frozenset(
     "keypoints questions objectives instructor caution warning tip prereq".split()
 )
 TUTOR_BLOCKS = frozenset({"question", "interactive", "train"})
-WIDGETS = ("neuron-explorer", "activation-plot", "xor-network", "huber-plot", "install-check")
+WIDGETS = ("neuron-explorer", "activation-plot", "xor-network", "huber-plot", "install-check", "playground")
 
 _FRONT_KEYS = {"title", "id", "minutes", "order", "mastery", "credits"}
 _COMMON_KEYS = {"id", "kind", "prompt", "hints", "solution", "optional", "feedback", "params", "derived", "where", "first", "run"}
@@ -128,6 +128,11 @@ def _parse_lesson(text: str, path: Path) -> LoadResult:
     for train_id, line in builder.run_refs:
         if train_id not in builder.train_ids:
             problems.append((line, f"`run: {train_id}` names no `train` block of this lesson"))
+    for owner, train_id, line in builder.compare_refs:
+        if train_id == owner:
+            problems.append((line, f"`compare: {train_id}`: a `train` block compares with other blocks, not itself"))
+        elif train_id not in builder.train_ids:
+            problems.append((line, f"`compare: {train_id}` names no `train` block of this lesson"))
     if not steps:
         problems.append((1, "the lesson has no content: add at least one `## Step title` and some text"))
     lesson = Lesson(
@@ -178,6 +183,7 @@ class _Builder:
         self.ids: dict[str, int] = {}
         self.train_ids: set[str] = set()
         self.run_refs: list[tuple[str, int]] = []  # (train id, line) of questions about a run
+        self.compare_refs: list[tuple[str, str, int]] = []  # (block id, compared id, line) of `compare:`
 
     # -- steps ----------------------------------------------------------------
     def steps(self, body: list[Node | TextRun], lesson_title: str) -> list[Step]:
@@ -306,10 +312,12 @@ class _Builder:
             validation_split=validation_split,
             seed=fields.integer("seed", 1, minimum=0, maximum=MAX_SEED),
             metrics=fields.texts("metrics") if fields.has("metrics") else ("accuracy",),
+            compare=_compared(fields),
         )
         fields.check_unknown({"id", "layers", *spec})
         if train_id is None or not layers:
             return None
+        self.compare_refs.extend((train_id, other, fields.line("compare")) for other in spec["compare"])
         self.train_ids.add(train_id)
         return TrainSpec(id=train_id, line=line, layers=tuple(layers), **spec)
 
@@ -435,6 +443,22 @@ class _Builder:
 
     def _reflect(self, f: Fields) -> dict[str, Any]:
         return {}
+
+
+#: A training view shows the runs of at most this many other `train` blocks.
+MAX_COMPARED = 3
+
+
+def _compared(f: Fields) -> tuple[str, ...]:
+    """`compare: [xor-2]` (or `compare: xor-2`): ids of other `train` blocks, each once."""
+    if not f.has("compare"):
+        return ()
+    ids = (f.text("compare"),) if isinstance(f.data.get("compare"), str) else f.texts("compare")
+    unique = tuple(dict.fromkeys(i.strip() for i in ids if i.strip()))
+    if len(unique) > MAX_COMPARED:
+        f.error(f"`compare` names at most {MAX_COMPARED} `train` blocks", "compare")
+        unique = unique[:MAX_COMPARED]
+    return unique
 
 
 def _layer(f: Fields, index: int) -> LayerSpec | None:

@@ -189,6 +189,28 @@ class TrainSpec:
     seed: int = 1
     metrics: tuple[str, ...] = ("accuracy",)
     steps_per_epoch: int | None = None
+    #: Ids of other `train` blocks of the lesson whose runs this view shows to compare with.
+    compare: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON data (layers as `{"units", "activation"}`): what a training worker is sent."""
+        return {
+            "id": self.id, "line": self.line, "dataset": self.dataset,
+            "layers": [{"units": layer.units, "activation": layer.activation} for layer in self.layers],
+            "loss": self.loss, "optimizer": self.optimizer, "learning_rate": self.learning_rate,
+            "epochs": self.epochs, "batch_size": self.batch_size, "validation_split": self.validation_split,
+            "seed": self.seed, "metrics": list(self.metrics), "steps_per_epoch": self.steps_per_epoch,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainSpec:
+        """The spec `to_dict` wrote (unknown keys are ignored; missing ones take the defaults)."""
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        known["layers"] = tuple(LayerSpec(int(layer["units"]), str(layer.get("activation", "linear")))
+                                for layer in known.get("layers", ()))
+        if "metrics" in known:
+            known["metrics"] = tuple(known["metrics"])
+        return cls(**known)
 
 
 Item = Prose | Block | Question | Interactive | TrainSpec

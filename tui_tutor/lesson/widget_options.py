@@ -99,7 +99,8 @@ class NeuronOptions:
     activation: str
 
 
-NEURON_DEFAULTS = NeuronOptions(inputs=(0.0, 0.5, 1.0), weights=(-1.0, -0.5, 0.5), bias=1.0, activation="relu")
+#: Not the numbers of lesson 1's neuron exercise: a widget must never show an exercise's answer.
+NEURON_DEFAULTS = NeuronOptions(inputs=(1.0, 2.0, 0.5), weights=(0.5, -0.5, 1.0), bias=0.5, activation="relu")
 
 
 def neuron_options(options: Mapping[str, Any]) -> tuple[NeuronOptions, list[str]]:
@@ -132,6 +133,92 @@ def huber_options(options: Mapping[str, Any]) -> tuple[HuberOptions, list[str]]:
     return HuberOptions(delta, error, r.flag("half_squared", True)), r.errors
 
 
+@dataclass(frozen=True)
+class XorOptions:
+    values: bool  # show what h1, h2 and y compute for the inputs (false: the weights only)
+    table: bool  # show the truth table of all four input pairs beside the equations
+
+
+def xor_options(options: Mapping[str, Any]) -> tuple[XorOptions, list[str]]:
+    r = Reader(options, ("values", "table"))
+    return XorOptions(r.flag("values", True), r.flag("table", False)), r.errors
+
+
+#: Networks the `playground` widget knows by name (tui_tutor.neural.playground.PRESETS).
+PLAYGROUND_PRESETS = ("xor-hand", "stuck-run", "solved-run")
+#: Datasets with two inputs, which a plane can show (tui_tutor.training.datasets).
+PLAYGROUND_DATASETS = ("xor", "moons")
+PLAYGROUND_MAX_UNITS = 8
+PLAYGROUND_MAX_LAYERS = 3
+
+
+@dataclass(frozen=True)
+class PlaygroundLayer:
+    kernel: tuple[tuple[float, ...], ...]
+    bias: tuple[float, ...]
+    activation: str
+
+
+@dataclass(frozen=True)
+class PlaygroundOptions:
+    preset: str
+    layers: tuple[PlaygroundLayer, ...]  # empty: use the preset
+    dataset: str
+    run: str  # the `train` block whose finished runs it shows ("": any on the step)
+    follow: bool  # show the learner's latest finished run when there is one
+
+
+def _playground_layers(value: Any, errors: list[str]) -> tuple[PlaygroundLayer, ...]:
+    """Layers written out in the lesson, checked for shape: 2 inputs in, 1 unit out."""
+    problem = (f"option 'layers' must be a list of 1 to {PLAYGROUND_MAX_LAYERS} layers, each "
+               "{kernel: [[...], ...], bias: [...], activation: NAME}, kernel rows by input")
+    if not isinstance(value, (list, tuple)) or not 1 <= len(value) <= PLAYGROUND_MAX_LAYERS:
+        errors.append(problem)
+        return ()
+    layers, width = [], 2
+    for number, layer in enumerate(value, start=1):
+        if not isinstance(layer, Mapping) or set(layer) - {"kernel", "bias", "activation"}:
+            errors.append(problem)
+            return ()
+        kernel: Any = layer.get("kernel")
+        bias: Any = layer.get("bias")
+        act = layer.get("activation", "linear")
+        ok = (isinstance(bias, (list, tuple)) and 1 <= len(bias) <= PLAYGROUND_MAX_UNITS
+              and all(_is_number(b) and abs(b) <= VALUE_LIMIT for b in bias)
+              and isinstance(kernel, (list, tuple)) and len(kernel) == width
+              and all(isinstance(row, (list, tuple)) and len(row) == len(bias)
+                      and all(_is_number(w) and abs(w) <= VALUE_LIMIT for w in row) for row in kernel))
+        if not ok:
+            errors.append(f"option 'layers': layer {number} needs {width} kernel rows (one per input), each "
+                          f"with one weight per unit, and a bias per unit (1 to {PLAYGROUND_MAX_UNITS}), "
+                          f"numbers within +-{VALUE_LIMIT:g}")
+            return ()
+        if act not in ACTIVATIONS:
+            errors.append(f"option 'layers': layer {number} activation must be one of {', '.join(ACTIVATIONS)}")
+            return ()
+        layers.append(PlaygroundLayer(tuple(tuple(float(w) for w in row) for row in kernel),
+                                      tuple(float(b) for b in bias), str(act)))
+        width = len(bias)
+    if width != 1:
+        errors.append("option 'layers': the last layer must have exactly one unit (the output)")
+        return ()
+    return tuple(layers)
+
+
+def playground_options(options: Mapping[str, Any]) -> tuple[PlaygroundOptions, list[str]]:
+    r = Reader(options, ("preset", "layers", "dataset", "run", "follow"))
+    preset = r.choice("preset", PLAYGROUND_PRESETS, "xor-hand")
+    layers = _playground_layers(r.options["layers"], r.errors) if "layers" in r.options else ()
+    if layers and "preset" in r.options:
+        r.errors.append("give either 'preset' or 'layers', not both (the layers are shown)")
+    dataset = r.choice("dataset", PLAYGROUND_DATASETS, "xor")
+    run = r.options.get("run", "")
+    if not isinstance(run, str) or len(run) > 100:
+        r.errors.append("option 'run' must be the id of a `train` block")
+        run = ""
+    return PlaygroundOptions(preset, layers, dataset, run, r.flag("follow", True)), r.errors
+
+
 def _no_options(options: Mapping[str, Any]) -> tuple[None, list[str]]:
     return None, Reader(options, ()).errors
 
@@ -139,9 +226,10 @@ def _no_options(options: Mapping[str, Any]) -> tuple[None, list[str]]:
 PARSERS: dict[str, Callable[[Mapping[str, Any]], tuple[Any, list[str]]]] = {
     "neuron-explorer": neuron_options,
     "activation-plot": activation_plot_options,
-    "xor-network": _no_options,
+    "xor-network": xor_options,
     "huber-plot": huber_options,
     "install-check": _no_options,
+    "playground": playground_options,
 }
 
 

@@ -25,6 +25,7 @@ WIDGETS: dict[str, str] = {
     "xor-network": "tui_tutor.ui.widgets.interactive.xor_network:XorNetworkView",
     "huber-plot": "tui_tutor.ui.widgets.interactive.huber_plot:HuberPlot",
     "install-check": "tui_tutor.ui.widgets.interactive.install_check:InstallCheck",
+    "playground": "tui_tutor.ui.widgets.interactive.playground:Playground",
 }
 
 #: The stylesheet every widget here relies on.

@@ -1,5 +1,9 @@
 """xor-network: the episode's 2-2-1 ReLU network drawn in text, with inputs you toggle.
 
+Options: `values: false` draws the weights and biases only (the learner works out what the
+neurons compute: lesson 1 asks for it in the next step); `table: true` adds the table of all
+four input pairs. Neither the table nor the name of the operation is shown by default.
+
 The drawing is made once in box-drawing characters on a small canvas and mapped to ASCII
 for terminals that are not UTF-8; the values come from `xor_forward`, never hard-coded.
 """
@@ -14,7 +18,7 @@ from textual.binding import Binding
 
 from tui_tutor.neural.math import XOR_NETWORK, xor_forward
 from tui_tutor.ui.widgets.interactive.base import InteractiveWidget, fmt
-from tui_tutor.lesson.widget_options import PARSERS
+from tui_tutor.lesson.widget_options import xor_options
 
 TO_ASCII = str.maketrans({"─": "-", "│": "|", "┌": "+", "┐": "+", "└": "+", "┘": "+", "├": "+",
                           "┤": "+", "▶": ">", "╲": "\\", "╱": "/", "╳": "X"})
@@ -79,7 +83,7 @@ class XorNetworkView(InteractiveWidget):
 
     def __init__(self, options: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(options, **kwargs)
-        self.option_errors = PARSERS["xor-network"](self.options)[1]
+        self.settings, self.option_errors = xor_options(self.options)
         self.net = XOR_NETWORK
         self.x1 = 0
         self.x2 = 0
@@ -95,8 +99,13 @@ class XorNetworkView(InteractiveWidget):
     def diagram(self, h1: float, h2: float, y: float) -> Canvas:
         w, b = self.net.weights, self.net.biases
 
+        shown = self.settings.values
+
         def on(v: float) -> str:
-            return ACTIVE if v else ""
+            return ACTIVE if v and shown else ""
+
+        def val(v: float) -> str:
+            return fmt(v) if shown else "?"
 
         hx, bw = 26, 13  # hidden boxes: left column, width (inputs are 10 wide at column 0)
         jx = hx + bw + 6  # column of the jog on the way to y
@@ -104,9 +113,9 @@ class XorNetworkView(InteractiveWidget):
         c = Canvas(DIAGRAM_WIDTH, 9)
         c.box(0, 0, 10, [f" x1 = {fmt(self.x1)}"], on(self.x1))
         c.box(6, 0, 10, [f" x2 = {fmt(self.x2)}"], on(self.x2))
-        c.box(0, hx, bw, [f" h1 = {fmt(h1)}", f" b={fmt(b['h1'])} relu"], on(h1))
-        c.box(5, hx, bw, [f" h2 = {fmt(h2)}", f" b={fmt(b['h2'])} relu"], on(h2))
-        c.box(2, yx, bw, [f" y  = {fmt(y)}", f" b={fmt(b['y'])} relu", ""], on(y))
+        c.box(0, hx, bw, [f" h1 = {val(h1)}", f" b={fmt(b['h1'])} relu"], on(h1))
+        c.box(5, hx, bw, [f" h2 = {val(h2)}", f" b={fmt(b['h2'])} relu"], on(h2))
+        c.box(2, yx, bw, [f" y  = {val(y)}", f" b={fmt(b['y'])} relu", ""], on(y))
         # x1 -> h1 and x2 -> h2: straight along the boxes' middle rows.
         c.put(1, 9, "├" + _edge(w[("x1", "h1")]).center(hx - 11, "─") + "▶", on(self.x1))
         c.put(7, 9, "├" + _edge(w[("x2", "h2")]).center(hx - 11, "─") + "▶", on(self.x2))
@@ -146,14 +155,23 @@ class XorNetworkView(InteractiveWidget):
 
     def render_text(self) -> Text:
         h1, h2, y = xor_forward(self.x1, self.x2, self.net)
+        if not self.settings.values:
+            out = Text("Numbers on arrows are weights; b is a neuron's bias. Every neuron applies\n"
+                       "relu(z) = max(0, z) to its weighted sum plus bias.\n", style="dim")
+            if self.text_width >= DIAGRAM_WIDTH:
+                out.append_text(self.diagram(h1, h2, y).to_text(self.ascii_mode))
+            else:
+                out.append(f"(the drawing needs {DIAGRAM_WIDTH} columns)\n", style="dim")
+            out.append(f"Inputs x1 = {self.x1}, x2 = {self.x2} (1/2 toggle them); the ? are yours to work out.")
+            return out
         out = Text("1/2 toggle x1/x2. Numbers on arrows are weights, b is the bias.\n", style="dim")
         if self.text_width >= DIAGRAM_WIDTH:
             out.append_text(self.diagram(h1, h2, y).to_text(self.ascii_mode))
         else:
             out.append(f"(the drawing needs {DIAGRAM_WIDTH} columns)\n", style="dim")
         eqs = ["relu(z) = max(0, z)", *self.equations(h1, h2, y)]
-        table = self.table()
-        side = self.text_width >= TABLE_LEFT + 20
+        table = self.table() if self.settings.table else []
+        side = bool(table) and self.text_width >= TABLE_LEFT + 20
         if side:  # side by side
             lines = [(eqs[i] if i < len(eqs) else "", row) for i, row in enumerate(table)]
         else:  # stacked, for narrow terminals
@@ -163,5 +181,5 @@ class XorNetworkView(InteractiveWidget):
             style = "reverse bold" if current else ("underline" if row.startswith(" x1") else "")
             out.append(row, style=style)
             out.append("\n")
-        out.append(f"y = {fmt(y)}: XOR of x1 = {self.x1} and x2 = {self.x2}", style="bold")
+        out.append(f"output y = {fmt(y)} for x1 = {self.x1}, x2 = {self.x2}", style="bold")
         return out
