@@ -11,10 +11,19 @@ from dataclasses import dataclass, field
 
 from tui_tutor.lesson.limits import MAX_BLOCK_DEPTH
 
-#: `::: challenge Title`, `::::{challenge} Title`, `::: {.challenge}`, `:::::note`
+#: `::: challenge Title`, `::::{challenge} Title`, `::: {.challenge}`, `:::::note`, and the
+#: other spellings of Carpentries Workbench (sandpaper/pegboard) and pandoc: `::: .challenge`,
+#: `::: {.challenge #an-id key="value"}` (the first class names the block; the attributes are
+#: kept), `::: challenge Title :::` (pandoc's optional closing colons after the opener).
 #: (The title is stripped in Python: a lazy `.*?` before `\s*$` is quadratic on a line of spaces.)
-_OPEN = re.compile(r"^(?P<fence>:{3,})\s*(?:\{\s*\.?(?P<braced>[A-Za-z][\w-]*)\s*\}|(?P<bare>[A-Za-z][\w-]*))(?P<title>.*)$")
+_OPEN = re.compile(
+    r"^(?P<fence>:{3,})\s*(?:\{\s*\.?(?P<braced>[A-Za-z][\w-]*)(?P<attrs>\s[^{}]*)?\}"
+    r"|\.?(?P<bare>[A-Za-z][\w-]*))(?P<title>.*)$"
+)
+#: Pandoc's rule: a fence without attributes always closes (the innermost open block), whatever
+#: its number of colons, so opening and closing fences need not have the same length.
 _CLOSE = re.compile(r"^:{3,}\s*$")
+_ATTR = re.compile(r"""(?P<key>[A-Za-z_][\w-]*)=(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>\S+))""")
 _CODE_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 
 
@@ -28,6 +37,10 @@ class Node:
     #: Content in order: plain text lines as (line_number, text) runs, or child Nodes.
     children: list[Node | TextRun] = field(default_factory=list)
     end_line: int = 0
+    #: Colons of the opening fence (closing fences need not match: see `_CLOSE`).
+    colons: int = 3
+    #: `key=value` attributes of a braced opener (`{.callout title="Note"}`); `#id` as "id".
+    attrs: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -104,7 +117,9 @@ def parse_blocks(text: str) -> ParsedFile:
                 too_deep += 1
                 continue
             kind = (opened.group("braced") or opened.group("bare")).lower()
-            node = Node(kind=kind, title=opened.group("title").strip(), line=number)
+            title = _strip_closing_colons(opened.group("title").strip())
+            node = Node(kind=kind, title=title, line=number, colons=len(opened.group("fence")),
+                        attrs=_attributes(opened.group("attrs") or ""))
             stack[-1].children.append(node)
             stack.append(node)
             continue
@@ -117,3 +132,27 @@ def parse_blocks(text: str) -> ParsedFile:
     for node in stack[1:]:
         errors.append((node.line, f"`{node.kind}` block is never closed (add a line of `:::`)"))
     return ParsedFile(front_matter=front, front_matter_line=front_line, body=root.children, errors=errors)
+
+
+def _attributes(text: str) -> dict[str, str]:
+    """`#id key="value" .other` of a braced opener, as a mapping (`#id` under "id")."""
+    if not text.strip():
+        return {}
+    attrs: dict[str, str] = {}
+    for word in text.split():
+        if word.startswith("#") and len(word) > 1:
+            attrs.setdefault("id", word[1:])
+    for match in _ATTR.finditer(text):
+        value = match.group("dq")
+        if value is None:
+            value = match.group("sq") if match.group("sq") is not None else match.group("bare")
+        attrs[match.group("key")] = value
+    return attrs
+
+
+def _strip_closing_colons(title: str) -> str:
+    """`Title :::` -> `Title` (pandoc allows colons after an opener); `a:::` stays."""
+    bare = title.rstrip(":")
+    if len(title) - len(bare) >= 3 and (not bare or bare[-1].isspace()):
+        return bare.rstrip()
+    return title
