@@ -10,14 +10,14 @@ import os
 import sys
 from pathlib import Path
 
-COMMANDS = ("validate", "progress", "review")
+COMMANDS = ("validate", "progress", "review", "import")
 
 
 def _app_parser(prog: str = "tui-tutor") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
         description="A keyboard-driven terminal tutor for the fundamentals of deep learning.",
-        epilog="Other commands: `tui-tutor validate PATH...`, `tui-tutor progress`, `tui-tutor review`.",
+        epilog="Other commands: `tui-tutor validate PATH...`, `tui-tutor progress`, `tui-tutor review`, `tui-tutor import EPISODE.md...`.",
     )
     parser.add_argument("path", nargs="?", type=Path, help="a lesson file or folder to open directly")
     _common(parser)
@@ -33,6 +33,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-mouse", action="store_true", help="send no mouse sequences to the terminal")
     parser.add_argument("--ascii", action="store_true", help="plain ASCII borders and plot markers (automatic when the terminal is not UTF-8)")
     parser.add_argument("--low-bandwidth", action="store_true", help="fewer redraws and 16 colours, for slow SSH links")
+    parser.add_argument("--line", action="store_true",
+                        help="plain line mode for screen readers, TERM=dumb, Emacs and pipes (also $TUI_TUTOR_LINE=1; "
+                             "automatic without a terminal)")
     parser.add_argument("--train-threads", type=int, default=2, metavar="N",
                         help="TensorFlow threads for training runs (default 2: login nodes are shared)")
     parser.add_argument("--max-train-seconds", type=float, default=600, metavar="S",
@@ -45,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         return _validate(argv[1:])
     if argv and argv[0] == "progress":
         return _progress(argv[1:])
+    if argv and argv[0] == "import":
+        return _import(argv[1:])
     review = bool(argv) and argv[0] == "review"
     args = _app_parser().parse_args(argv[1:] if review else argv)
     return _run_app(args, review=review)
@@ -57,6 +62,29 @@ def _validate(argv: list[str]) -> int:
     from tui_tutor.validate import run_validate
 
     return run_validate(args.paths, sys.stdout)
+
+
+def _import(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="tui-tutor import",
+        description="Turn Carpentries episodes (Workbench or styles era) into tutor lessons, with a review report.",
+    )
+    parser.add_argument("episodes", nargs="+", type=Path, metavar="EPISODE.md", help="episode files")
+    parser.add_argument("-o", "--output", type=Path, default=Path("imported"), metavar="DIR",
+                        help="folder for the lessons and import-report.txt (default: ./imported)")
+    parser.add_argument("--tab", default=None, metavar="NAME", help="which tab of tabbed blocks to keep (default: the first)")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when anything in the report needs review")
+    args = parser.parse_args(argv)
+    from tui_tutor.importer.command import run_import
+    from tui_tutor.validate import run_validate
+
+    run = run_import(args.episodes, args.output, args.tab, sys.stdout)
+    status = run_validate(run.written, sys.stdout) if run.written else 1
+    if run.failures:
+        return 2
+    if status or (args.strict and run.needs_review):
+        return 1
+    return 0
 
 
 def _progress(argv: list[str]) -> int:
@@ -93,7 +121,7 @@ def _inside_multiplexer() -> bool:
     return bool(os.environ.get("TMUX") or os.environ.get("STY"))
 
 
-#: What a start without a terminal prints (e.g. `ssh host tui-tutor` without -t, or a pipe).
+#: What a start without a terminal printed before line mode (kept for callers that import it).
 NO_TERMINAL = "tui-tutor needs a terminal: use ssh -t (or run inside tmux)"
 
 
@@ -108,10 +136,46 @@ def _has_terminal() -> bool:
     return True
 
 
+def _line_reason(args: argparse.Namespace) -> str | None:
+    """Why the plain line mode is on (`--line`, TUI_TUTOR_LINE, TERM=dumb, INSIDE_EMACS, no
+    terminal on stdin or stdout), None for the full-screen app."""
+    if not args.line and _has_terminal():  # the usual case: no import beyond this module
+        env = os.environ
+        if env.get("TUI_TUTOR_LINE", "") in ("", "0") and env.get("TERM", "") != "dumb" and not env.get("INSIDE_EMACS"):
+            return None
+    from tui_tutor.line.app import line_reason
+
+    return line_reason(sys.stdin, sys.stdout, asked=args.line)
+
+
+def _run_line(args: argparse.Namespace, reason: str, review: bool) -> int:
+    """Line mode: before Textual is imported (it would fail on the tty or hang on a pipe)."""
+    import platformdirs
+
+    from tui_tutor.line.app import LineOptions, locale_is_utf8, run_line
+    from tui_tutor.progress.paths import data_dir, learner_name
+    from tui_tutor.progress.report import progress_folder
+
+    try:
+        folder = data_dir(args.data_dir)
+    except OSError:  # e.g. a read-only parent: run without saving; the store says why
+        folder = progress_folder(args.data_dir)
+    options = LineOptions(
+        reason=reason,
+        lesson_paths=_lesson_paths(args),
+        lesson_cache=Path(platformdirs.user_cache_dir("tui-tutor", appauthor=False)) / "lessons",
+        open_path=args.path,
+        data_dir=folder,
+        learner=args.learner or learner_name(),
+        ascii_only=args.ascii or not locale_is_utf8(),
+        review=review,
+        train_threads=max(1, args.train_threads),
+        train_max_seconds=args.max_train_seconds if args.max_train_seconds > 0 else None,
+    )
+    return run_line(options)
+
+
 def _run_app(args: argparse.Namespace, review: bool = False) -> int:
-    if not _has_terminal():  # before Textual starts: it would fail on the tty or hang on a pipe
-        print(NO_TERMINAL, file=sys.stderr)
-        return 2
     if args.path is not None and not args.path.exists():
         print(f"tui-tutor: no such lesson file or folder: {args.path}", file=sys.stderr)
         return 2
@@ -119,6 +183,9 @@ def _run_app(args: argparse.Namespace, review: bool = False) -> int:
         if not folder.is_dir():
             print(f"tui-tutor: --lessons {folder}: not a folder", file=sys.stderr)
             return 2
+    reason = _line_reason(args)
+    if reason is not None:
+        return _run_line(args, reason, review)
     if args.low_bandwidth:  # must be set before Textual is imported
         os.environ.setdefault("TEXTUAL_FPS", "15")
         os.environ.setdefault("TEXTUAL_COLOR_SYSTEM", "standard")

@@ -7,7 +7,6 @@ is the same every time the learner comes back, and it is never already correct.
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 from textual.binding import Binding
@@ -15,19 +14,8 @@ from textual.content import Content
 
 from tui_tutor.grading.result import Result
 from tui_tutor.lesson.model import Question
+from tui_tutor.lesson.order import initial_order
 from tui_tutor.ui.questions.base import LinesWidget, SubmitAnswer, mark, wrap
-
-
-def initial_order(question: Question) -> list[int]:
-    """A deterministic shuffle of the item indices that is never the correct order."""
-    n = len(question.items)
-    order = list(range(n))
-    if n < 2:
-        return order
-    random.Random(f"order:{question.id}").shuffle(order)
-    if order == list(range(n)):
-        order = order[1:] + order[:1]
-    return order
 
 
 class OrderAnswer(LinesWidget):

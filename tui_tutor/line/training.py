@@ -1,0 +1,214 @@
+"""A training step in words: the settings, one sentence every few epochs (or 10 s), the
+final numbers; Ctrl+C stops the run and the lesson goes on.
+
+Runs come from a `tui_tutor.training.sources.StartRun` (by default the warm worker process,
+so this process never imports TensorFlow; Keras in this process where there is no worker).
+The run goes in a thread; this thread waits on its events, so Ctrl+C (KeyboardInterrupt,
+which Python raises only in the main thread) asks the run to stop instead of ending the
+tutor. The run's numbers go to `LessonContext.runs`, as in the full-screen view, so a
+question about the learner's run is graded against it.
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from tui_tutor.context import LessonContext
+from tui_tutor.lesson.model import TrainSpec
+from tui_tutor.training.events import EpochEnd, Event, Failed, Finished, Loaded, Loading, Started, Stopped
+from tui_tutor.training.history import RunHistory, run_values
+from tui_tutor.training.sources import StartRun
+
+REPORT_SECONDS = 10.0
+REPORTS_PER_RUN = 5
+
+#: Setting names the learner types, the runner's override names, and how to read a value.
+SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "lr": ("learning_rate", float),
+    "units": ("hidden_units", int),
+    "act": ("hidden_activation", str),
+    "epochs": ("epochs", int),
+    "batch": ("batch_size", int),
+    "seed": ("seed", int),
+}
+LIMITS: dict[str, tuple[float, float]] = {
+    "learning_rate": (1e-6, 1000.0), "hidden_units": (1, 64), "epochs": (1, 5000), "batch_size": (1, 64), "seed": (0, 10**6),
+}
+HIDDEN_ACTIVATIONS = ("relu", "sigmoid", "tanh", "linear")
+
+
+def default_source(threads: int, max_seconds: float | None) -> StartRun:
+    """The worker-backed source; Keras in this process when the worker is not available."""
+    from tui_tutor.training import sources
+
+    try:
+        return sources.default_runs(threads=threads, max_seconds=max_seconds)
+    except ImportError:
+        return sources.keras_runs(threads=threads, max_seconds=max_seconds)
+
+
+def _num(x: float) -> str:
+    if not math.isfinite(x):
+        return str(x)
+    return f"{x:.3f}" if abs(x) >= 0.001 or x == 0 else f"{x:.2e}"
+
+
+class TrainingWords:
+    """One `train` block in line mode."""
+
+    def __init__(self, spec: TrainSpec, context: LessonContext, say: Callable[..., None],
+                 start_run: StartRun | None = None) -> None:
+        self.spec, self.context, self.say = spec, context, say
+        self._start_run = start_run
+        hidden = spec.layers[:-1]
+        self.values: dict[str, Any] = {
+            "learning_rate": spec.learning_rate,
+            "hidden_units": hidden[0].units if hidden else 0,
+            "hidden_activation": hidden[0].activation if hidden else "linear",
+            "epochs": spec.epochs,
+            "batch_size": spec.batch_size,
+            "seed": spec.seed,
+        }
+        self._base = dict(self.values)
+        self.runs = 0
+
+    def overrides(self) -> dict[str, Any]:
+        out = {k: v for k, v in self.values.items() if v != self._base.get(k)}
+        if len(self.spec.layers) < 2:
+            out.pop("hidden_units", None)
+            out.pop("hidden_activation", None)
+        return out
+
+    def settings_line(self) -> str:
+        v = self.values
+        bits = [f"lr {v['learning_rate']:g}"]
+        if len(self.spec.layers) >= 2:
+            bits += [f"units {v['hidden_units']}", f"act {v['hidden_activation']}"]
+        bits += [f"epochs {v['epochs']}", f"batch {v['batch_size']}", f"seed {v['seed']}"]
+        return "Settings: " + ", ".join(bits) + "."
+
+    def lines(self) -> list[str]:
+        layers = ", then ".join(f"{layer.units} {layer.activation} unit{'s' if layer.units != 1 else ''}"
+                                for layer in self.spec.layers)
+        return [
+            f"Training run `{self.spec.id}`: the {self.spec.dataset} data, layers of {layers}; "
+            f"loss {self.spec.loss}, optimizer {self.spec.optimizer}.",
+            self.settings_line(),
+            "Type train to train (Ctrl+C stops a run), set NAME VALUE to change a setting "
+            "(lr, units, act, epochs, batch, seed), or press Enter to go on.",
+        ]
+
+    def set(self, arg: str) -> list[str]:
+        name, _, value = arg.strip().partition(" ")
+        if name not in SETTINGS or not value.strip():
+            return ["Settings: " + ", ".join(SETTINGS) + "; for example set lr 0.1."]
+        key, read = SETTINGS[name]
+        if key in ("hidden_units", "hidden_activation") and len(self.spec.layers) < 2:
+            return ["This model has no hidden layer to change."]
+        try:
+            parsed = read(value.strip())
+        except ValueError:
+            return [f"{name} takes a {'whole ' if read is int else ''}number."]
+        if key == "hidden_activation" and parsed not in HIDDEN_ACTIVATIONS:
+            return [f"act is one of {', '.join(HIDDEN_ACTIVATIONS)}."]
+        if key in LIMITS and not LIMITS[key][0] <= parsed <= LIMITS[key][1]:
+            lo, hi = LIMITS[key]
+            return [f"{name} goes from {lo:g} to {hi:g}."]
+        self.values[key] = parsed
+        return [self.settings_line()]
+
+    # ------------------------------------------------------------------ a run
+    def train(self) -> list[str]:
+        """Run once, reporting as it goes; returns the closing lines (the run's numbers)."""
+        start = self._start_run or default_source(self.context.training.threads, self.context.training.max_seconds)
+        events: queue.Queue[Event | BaseException] = queue.Queue()
+        run = start(self.spec, self.overrides(), events.put)
+
+        def go() -> None:
+            try:
+                run.run()
+            except BaseException as exc:  # noqa: BLE001 - reported to the learner, never lost in a thread
+                events.put(exc)
+
+        thread = threading.Thread(target=go, name="line-training", daemon=True)
+        history = RunHistory()
+        total = int(self.values["epochs"])
+        every = max(1, total // REPORTS_PER_RUN)
+        last_report_at, last_epoch, last_loss = time.monotonic(), 0, None
+        stopping = False
+        self.say("Training... (Ctrl+C stops the run)")
+        thread.start()
+        final: Event | None = None
+        while final is None:
+            try:
+                try:
+                    event = events.get(timeout=0.25)
+                except queue.Empty:
+                    if not thread.is_alive() and events.empty():
+                        final = Failed(self.spec.id, "error", "The run ended without a word.")
+                    continue
+                if isinstance(event, BaseException):
+                    final = Failed(self.spec.id, "error", f"{type(event).__name__}: {event}")
+                    break
+                history.observe(event)
+                if isinstance(event, Loading):
+                    self.say("Loading TensorFlow (a few seconds the first time)...")
+                elif isinstance(event, Loaded):
+                    pass
+                elif isinstance(event, Started):
+                    total = event.epochs or total
+                    every = max(1, total // REPORTS_PER_RUN)
+                    self.say(f"Started: {total} epochs.")
+                elif isinstance(event, EpochEnd):
+                    now = time.monotonic()
+                    if event.epoch % every == 0 or now - last_report_at >= REPORT_SECONDS:
+                        loss = event.logs.get("loss")
+                        self.say(self._progress(event, total, loss, last_epoch, last_loss))
+                        last_report_at, last_epoch, last_loss = now, event.epoch, loss
+                elif isinstance(event, (Finished, Stopped, Failed)):
+                    final = event
+            except KeyboardInterrupt:
+                if not stopping:
+                    stopping = True
+                    run.stop()
+                    self.say("Stopping the run (Ctrl+C)...")
+        thread.join(timeout=5)
+        self.runs += 1
+        values = run_values(history)
+        self.context.runs.record(self.spec.id, values)
+        return self._closing(final, total, values)
+
+    def _progress(self, event: EpochEnd, total: int, loss: float | None, last_epoch: int, last_loss: float | None) -> str:
+        text = f"Epoch {event.epoch} of {total}"
+        if loss is None:
+            return text + "."
+        text += f": loss {_num(loss)}"
+        if last_loss is not None and last_epoch:
+            change = loss - last_loss
+            text += f", {'down' if change <= 0 else 'up'} {_num(abs(change))} since epoch {last_epoch}"
+        accuracy = event.logs.get("accuracy")
+        if accuracy is not None:
+            text += f", accuracy {round(accuracy * 100)}%"
+        return text + "."
+
+    def _closing(self, final: Event, total: int, values: dict[str, float]) -> list[str]:
+        numbers = []
+        if "final_loss" in values:
+            numbers.append(f"final loss {_num(values['final_loss'])}")
+        if "final_accuracy" in values:
+            numbers.append(f"accuracy {round(values['final_accuracy'] * 100)}%")
+        if "final_val_loss" in values:
+            numbers.append(f"validation loss {_num(values['final_val_loss'])}")
+        said = ("; " + ", ".join(numbers)) if numbers else ""
+        if isinstance(final, Finished):
+            return [f"Finished: {total} epochs in {final.elapsed:.1f} s{said}."]
+        if isinstance(final, Stopped):
+            return [f"Stopped at epoch {final.epoch} of {total}{said}.",
+                    "Type train to run again, or press Enter to go on."]
+        assert isinstance(final, Failed)
+        return [f"The run failed: {' '.join(final.message.split())[:300] or final.kind}{said}."]
