@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tmux_session import Tmux, needs_tmux
+from tui_tutor.lesson.loader import load_lesson
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = ROOT / "lessons" / "01-introduction.md"
@@ -35,6 +36,22 @@ REFLECTION = (
 pytestmark = [pytest.mark.e2e, needs_tmux]
 
 
+_loaded = load_lesson(LESSON).lesson
+assert _loaded is not None
+STEPS = _loaded.steps
+
+
+def _step_of(question_id: str) -> int:
+    """The 1-based number of the step that asks `question_id` in the lesson as it now stands."""
+    return next(number for number, step in enumerate(STEPS, 1)
+                if any(q.id == question_id for q in step.questions()))
+
+
+OF = f"of {len(STEPS)}"  # "Step 7 of 31": the header counts the lesson's steps
+NEURON = _step_of("neuron-output")  # a numeric question whose first variant's key is 5/4
+REFLECT = _step_of("workflow-reflect-1")  # two reflections on one step
+
+
 @pytest.fixture
 def tutor(tmp_path):
     sessions: list[Tmux] = []
@@ -44,7 +61,7 @@ def tutor(tmp_path):
                "PYTHONPATH": str(ROOT)}
         session = Tmux(f"cd {ROOT} && {TUTOR} {LESSON}", env=env)
         sessions.append(session)
-        session.wait_for("Step 1 of 30")
+        session.wait_for(f"Step 1 {OF}")
         return session
 
     yield start
@@ -73,7 +90,7 @@ def _go_to_step(session: Tmux, number: int) -> None:
     session.send("l")
     session.wait_for("Steps of")
     session.send(*["Down"] * (number - 1), "Enter")
-    session.wait_for(f"Step {number} of 30")
+    session.wait_for(f"Step {number} {OF}")
 
 
 def _field_holds(session: Tmux, text: str, step: int) -> str:
@@ -86,7 +103,7 @@ def _field_holds(session: Tmux, text: str, step: int) -> str:
             break
         time.sleep(0.1)
     assert pattern.search(screen), f"the field does not hold exactly {text!r}:\n{screen}"
-    assert f"Step {step} of 30" in screen, screen
+    assert f"Step {step} {OF}" in screen, screen
     for sign in ("Steps of", "Review:", "Choose a lesson", "Solution (shown"):
         assert sign not in screen, f"{sign!r} appeared: a key ran a command\n{screen}"
     return screen
@@ -98,27 +115,28 @@ def _clear(session: Tmux) -> None:
 
 @pytest.mark.parametrize("burst", [True, False], ids=["burst", "key-by-key"])
 def test_typing_on_a_fresh_step_only_types(tutor, burst):
+    assert not STEPS[NEURON - 2].questions(), "the step before the neuron exercise must be prose"
     session = tutor()
-    _go_to_step(session, 6)
+    _go_to_step(session, NEURON - 1)
     for text in TYPED:
-        session.send("n")  # step 6 is prose: n is a command; step 7 opens with its field focused
-        session.wait_for("Step 7 of 30")
+        session.send("n")  # the step before is prose: n is a command; the exercise opens with its field focused
+        session.wait_for(f"Step {NEURON} {OF}")
         session.type(text) if burst else session.type_slowly(text)
-        _field_holds(session, text, 7)
+        _field_holds(session, text, NEURON)
         _clear(session)
         session.send("Escape", "Escape", "p")  # Esc twice is harmless; p is a command again
-        session.wait_for("Step 6 of 30")
+        session.wait_for(f"Step {NEURON - 1} {OF}")
 
 
 @pytest.mark.parametrize("burst", [True, False], ids=["burst", "key-by-key"])
 def test_typing_after_a_wrong_answer_replaces_it(tutor, burst):
     session = tutor()
-    _go_to_step(session, 7)
+    _go_to_step(session, NEURON)
     for text in TYPED:
         session.type("300\r")
         session.wait_for("Not yet")
         session.type(text) if burst else session.type_slowly(text)
-        _field_holds(session, text, 7)
+        _field_holds(session, text, NEURON)
         _clear(session)
     # A correction in one read: Backspace x5 then the right answer and Enter.
     session.type("\x7f" * 5 + "5/4\r")
@@ -129,25 +147,26 @@ def test_typing_after_a_wrong_answer_replaces_it(tutor, burst):
 @pytest.mark.parametrize("burst", [True, False], ids=["burst", "key-by-key"])
 def test_typing_after_esc_and_enter_only_types(tutor, burst):
     session = tutor()
-    _go_to_step(session, 7)
+    _go_to_step(session, NEURON)
     for text in TYPED:
         session.send("Escape")
         session.wait_for("Enter Answer")  # the footer: command mode
         session.send("Enter")
         session.type(text) if burst else session.type_slowly(text)
-        _field_holds(session, text, 7)
+        _field_holds(session, text, NEURON)
         _clear(session)
 
 
 def test_a_reflection_is_saved_word_for_word(tutor, tmp_path):
     session = tutor()
-    _go_to_step(session, 26)
+    assert [q.kind for q in STEPS[REFLECT - 1].questions()] == ["reflect", "reflect"]
+    _go_to_step(session, REFLECT)
     session.type(REFLECTION + "\r")  # one burst, Enter included
     session.wait_for("One more question on this step")  # and the focus is in the next field
     session.type_slowly(REFLECTION + "\r", delay=0.01)  # the second reflection, key by key
     session.wait_for("Press n for the next step")
     screen = session.screen()
-    assert "Step 26 of 30" in screen
+    assert f"Step {REFLECT} {OF}" in screen
     session.send("q")
     session.wait_for("Choose a lesson")
     session.send("q")

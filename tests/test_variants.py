@@ -32,7 +32,9 @@ NEURON_VARIANT = Question(
         Param("w3", low=-1, high=1, step=0.5, line=26), Param("b", low=-1, high=1, step=0.5, line=27),
     ),
     derived=(("key", "max(0, z)"), ("z", "x1*w1 + x2*w2 + x3*w3 + b")),  # any order: sorted by use
-    where=("z != 0",),
+    # The named mistake (bias left out) must not give the key, or its feedback would fire on
+    # the right answer: a negative bias on a zero weighted sum gives relu(z) = 0 = z - b.
+    where=("z != 0", "b == 0 or abs((z - b) - key) > 1e-9"),
     first=(("x1", 0), ("x2", 0.5), ("x3", 1), ("w1", -1), ("w2", -0.5), ("w3", 0.5), ("b", 1)),
 )
 
@@ -85,6 +87,7 @@ def test_other_variants_differ_and_respect_where() -> None:
     assert len({tuple(sorted(d.items())) for d in draws}) > 20
     for d in draws:
         assert d["z"] != 0
+        assert d["b"] == 0 or abs((d["z"] - d["b"]) - d["key"]) > 1e-9
         assert d["w1"] in (-1, -0.5, 0, 0.5, 1) and d["x1"] in (0, 0.5, 1)
 
 
