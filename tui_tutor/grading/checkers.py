@@ -215,9 +215,10 @@ def check_choice(q: Question, answer: Any, values: Values) -> Result:
     opt = q.options[idx]
     part = PartResult("option", idx, opt.correct, given=True, expected=opt.correct,
                       feedback="" if opt.correct else opt.feedback)
+    said = (opt.feedback,) if opt.feedback else ()  # the author's word on the option picked, right or wrong
     if opt.correct:
-        return Result("correct", 1.0, parts=(part,), kind="choice")
-    return Result("wrong", 0.0, parts=(part,), targeted=(opt.feedback,) if opt.feedback else (), kind="choice")
+        return Result("correct", 1.0, parts=(part,), targeted=said, kind="choice")
+    return Result("wrong", 0.0, parts=(part,), targeted=said, kind="choice")
 
 
 _SEPARATORS = re.compile(r"[\s,;/&+]+|\band\b", re.IGNORECASE)
