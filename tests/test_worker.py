@@ -1,7 +1,9 @@
 """Training in a worker process: real worker processes, real Keras in them, none in this one.
 
 None of these tests imports TensorFlow in the test process (no `tf` marker: the conftest check
-would fail them if one did); the workers they start import it.
+would fail them if one did); the workers they start import it. Tests marked `tf` import it in
+the test process and run after every other test of that process (conftest.py), so this one is
+free of TensorFlow when these tests begin: `no_tensorflow_here` checks it stays so.
 """
 
 from __future__ import annotations
@@ -49,6 +51,23 @@ def _gone(pid: int) -> bool:
         return True
 
 
+@pytest.fixture
+def no_tensorflow_here():
+    """A check that TensorFlow and Keras are not loaded in this process (the UI's process).
+
+    Only what this test loaded counts: were one loaded by an earlier test in this process
+    (a `tf` test run out of the order conftest.py gives), no later test could unload it.
+    """
+    heavy = ("tensorflow", "keras")
+    before = {name for name in heavy if name in sys.modules}
+
+    def check() -> None:
+        loaded = sorted(name for name in heavy if name in sys.modules and name not in before)
+        assert not loaded, f"loaded in the test process: {loaded}"
+
+    return check
+
+
 def _wait(condition, seconds: float = 120) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -94,7 +113,7 @@ def test_one_run_as_a_job_appends_events_to_a_file(tmp_path):
     assert [type(e).__name__ for e in read[:3]] == ["Loading", "Loaded", "Started"]
 
 
-def test_runs_stop_crash_and_recycle_in_a_real_worker():
+def test_runs_stop_crash_and_recycle_in_a_real_worker(no_tensorflow_here):
     worker = TrainingWorker(threads=1)
     try:
         # A run, then a second one in the same warm process.
@@ -102,12 +121,15 @@ def test_runs_stop_crash_and_recycle_in_a_real_worker():
         final = worker.start_run(XOR, {}, seen.append).run()
         assert isinstance(final, Finished) and final.history["accuracy"][-1] == 1.0
         pid = worker.pid
-        assert pid is not None and "tensorflow" not in sys.modules
+        assert pid is not None
+        no_tensorflow_here()
         again: list = []
         second = worker.start_run(XOR, {}, again.append).run()
         assert worker.pid == pid and worker.starts == 1
         assert second.history == final.history  # same seed, same numbers, warm or not
-        assert isinstance(again[1], Loaded) and again[1].seconds < 0.5  # no second import
+        # No second import: the warm worker's load is a fraction of the cold one's (seconds).
+        assert isinstance(seen[1], Loaded) and isinstance(again[1], Loaded)
+        assert again[1].seconds < seen[1].seconds / 4
 
         # Stop reaches a run in progress through a stop message (within one batch in the worker).
         events: list = []
@@ -162,7 +184,7 @@ def test_runs_stop_crash_and_recycle_in_a_real_worker():
         last = worker.pid
         worker.close()
         assert last is None or _gone(last)
-    assert "tensorflow" not in sys.modules and "keras" not in sys.modules
+    no_tensorflow_here()
 
 
 def test_versions_come_from_the_worker_and_a_missing_tensorflow_is_plain(monkeypatch):
@@ -194,7 +216,7 @@ def test_end_of_input_ends_the_worker_even_during_the_import():
     proc.stdin.flush()
     time.sleep(0.5)  # the import has begun (it takes seconds)
     proc.stdin.close()
-    assert proc.wait(timeout=10) == 0
+    assert proc.wait(timeout=60) == 0  # at once; the bound is for a loaded machine
 
 
 def test_stray_prints_in_the_worker_do_not_reach_the_event_stream():
@@ -206,7 +228,7 @@ def test_stray_prints_in_the_worker_do_not_reach_the_event_stream():
     assert out.stdout == "{}\n" and "noise" in out.stderr
 
 
-def test_run_to_stream_is_the_whole_run():
+def test_run_to_stream_is_the_whole_run(no_tensorflow_here):
     """`run_to_stream` in-process would import TensorFlow here; check only its bad-input path."""
     from tui_tutor.training.worker import run_to_stream
 
@@ -214,7 +236,7 @@ def test_run_to_stream_is_the_whole_run():
     final = run_to_stream({"spec": "not a spec"}, stream, extra={"seq": 7})
     line = json.loads(stream.getvalue())
     assert isinstance(final, Failed) and line["seq"] == 7 and line["event"] == "Failed"
-    assert "tensorflow" not in sys.modules
+    no_tensorflow_here()
 
 
 # -- through the app ----------------------------------------------------------------------
@@ -237,7 +259,7 @@ async def _train_view(app, pilot):
     raise AssertionError("no training step found")
 
 
-async def test_a_real_run_through_the_app_leaves_no_tensorflow_in_the_ui_process(tmp_path):
+async def test_a_real_run_through_the_app_leaves_no_tensorflow_in_the_ui_process(tmp_path, no_tensorflow_here):
     from tui_tutor.training import worker as worker_module
 
     app = _app(tmp_path)
@@ -254,7 +276,7 @@ async def test_a_real_run_through_the_app_leaves_no_tensorflow_in_the_ui_process
         assert shared is not None
         pid = shared.pid
         assert pid is not None
-    assert "tensorflow" not in sys.modules and "keras" not in sys.modules
+    no_tensorflow_here()
     _wait(lambda: _gone(pid), 5)  # quitting the app ended the worker
 
 
@@ -397,7 +419,7 @@ async def _check_result(app, pilot):
     return widget.render().plain
 
 
-async def test_install_check_asks_the_worker_and_loads_no_tensorflow_here():
+async def test_install_check_asks_the_worker_and_loads_no_tensorflow_here(no_tensorflow_here):
     from tui_tutor.training import worker as worker_module
     from tui_tutor.ui.widgets.interactive.base import InteractiveWidget
 
@@ -418,7 +440,7 @@ async def test_install_check_asks_the_worker_and_loads_no_tensorflow_here():
             assert worker_module._shared.pid == pid  # the same warm worker answered again
     finally:
         worker_module.shutdown()
-    assert "tensorflow" not in sys.modules and "keras" not in sys.modules
+    no_tensorflow_here()
 
 
 async def test_install_check_without_tensorflow_says_how_to_install_it(tmp_path, monkeypatch):
@@ -442,7 +464,7 @@ async def test_a_run_without_tensorflow_is_reported_and_the_lesson_goes_on(tmp_p
         view = await _train_view(app, pilot)
         view.focus()
         await pilot.press("t")
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while not (view.runs and view.runs[-1].outcome != "running"):
             assert time.monotonic() < deadline
             await pilot.pause(0.1)
