@@ -313,6 +313,22 @@ def _dense_mistakes() -> list[Mistake]:
     ]
 
 
+def _standardize_mistakes() -> list[Mistake]:  # lesson 3
+    return [
+        Mistake(None, lambda v: v["mass"] / v["sd"], "Subtract the mean first"),
+        Mistake(None, lambda v: v["mass"] - v["mean"], "Divide it by the standard deviation"),
+    ]
+
+
+def _penguin_params_mistakes() -> list[Mistake]:  # lesson 3
+    i, h, c = (lambda v: int(v["inputs"])), (lambda v: int(v["hidden"])), (lambda v: int(v["classes"]))
+    return [
+        Mistake(None, lambda v: i(v) * h(v) + h(v) * c(v), "You counted the weights only"),
+        Mistake(None, lambda v: i(v) * h(v) + h(v), "That is the hidden layer alone"),
+        Mistake(None, lambda v: i(v) * h(v) * c(v), "The layers are not multiplied"),
+    ]
+
+
 def _huber_mistakes() -> list[Mistake]:
     a = lambda v: abs(v["err"])  # noqa: E731
     d = lambda v: v["delta"]  # noqa: E731
@@ -337,6 +353,8 @@ MISTAKES: dict[str, list[Mistake]] = {
     "network-output": _network_mistakes(),
     "dense-params": _dense_mistakes(),
     "huber-vs-squared": _huber_mistakes(),
+    "standardize-value": _standardize_mistakes(),
+    "penguin-params": _penguin_params_mistakes(),
 }
 
 

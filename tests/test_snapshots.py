@@ -179,3 +179,66 @@ def test_playground_shows_a_stuck_run(snap_compare, tmp_path, ascii_mode):
         await pilot.pause()
 
     assert snap_compare(_app(tmp_path, ascii_mode, **_lesson(path)), terminal_size=SIZE, run_before=run_before)
+
+
+PENGUIN_LESSON = """---
+title: Penguins
+---
+
+## Read the confusion matrix
+
+::: train
+id: penguins
+dataset: penguins
+drop_missing: true
+one_hot: true
+standardize: true
+split: {test: 0.2, stratify: true, seed: 2}
+layers:
+  - {units: 10, activation: relu}
+  - {units: 3, activation: softmax}
+loss: categorical_crossentropy
+learning_rate: 0.001
+epochs: 100
+batch_size: 32
+seed: 2
+:::
+"""
+
+
+def _penguin_events() -> list:
+    """A finished penguin run, fixed numbers (those of seed 2 rounded): no TensorFlow needed."""
+    from tui_tutor.training.events import EpochEnd, Finished, Loaded, Loading, Started
+
+    run = "penguins-1-snap"
+    losses = [1.05 * 0.955 ** epoch for epoch in range(0, 100, 2)]
+    events: list = [Loading(run), Loaded(run, {"tensorflow": "2.21.0"}, 2.0),
+                    Started(run, {"dataset": "penguins", "epochs": 100, "seed": 2}, 100)]
+    for index, loss in enumerate(losses):
+        events.append(EpochEnd(run, 2 * (index + 1), {"loss": loss, "accuracy": min(0.99, 0.4 + index / 50)}, index * 0.02))
+    history = {"epoch": [2 * (i + 1) for i in range(len(losses))], "loss": losses}
+    events.append(Finished(run, history, [], 1.0, {"loss": 0.111, "accuracy": 65 / 69},
+                           [[29, 1, 0], [3, 11, 0], [0, 0, 25]], ["Adelie", "Chinstrap", "Gentoo"]))
+    return events
+
+
+@modes
+def test_confusion_matrix_after_a_penguin_run(snap_compare, tmp_path, ascii_mode):
+    """A finished penguin run, scrolled to its confusion matrix: counts, [diagonal], share right per class."""
+    path = tmp_path / "penguins.md"
+    path.write_text(PENGUIN_LESSON, encoding="utf-8")
+
+    async def run_before(pilot) -> None:
+        await pilot.pause()
+        view = pilot.app.screen.query_one(TrainView)
+        view.start_run = lambda spec, overrides, emit: ReplayRun(_penguin_events(), emit)
+        await pilot.press("t")
+        deadline = time.monotonic() + 30
+        while not (view.runs and view.runs[-1].outcome != "running"):
+            assert time.monotonic() < deadline, "the replayed run did not end"
+            await pilot.pause(0.05)
+        await pilot.pause()
+        pilot.app.screen.query_one("#step-body").scroll_end(animate=False)
+        await pilot.pause()
+
+    assert snap_compare(_app(tmp_path, ascii_mode, **_lesson(path)), terminal_size=SIZE, run_before=run_before)

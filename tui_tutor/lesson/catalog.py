@@ -36,6 +36,8 @@ from tui_tutor.lesson.model import (
     Param,
     Prose,
     Question,
+    Resources,
+    SplitSpec,
     Statement,
     Step,
     TrainSpec,
@@ -123,8 +125,8 @@ def _parse(path: Path) -> LoadResult:
 
 _CLASSES: dict[str, type[Any]] = {
     cls.__name__: cls
-    for cls in (Lesson, Step, Prose, Block, Question, Interactive, TrainSpec, LayerSpec, Feedback, Option,
-                Statement, Cell, Param, LessonError, LoadResult)
+    for cls in (Lesson, Step, Prose, Block, Question, Interactive, TrainSpec, LayerSpec, SplitSpec, Resources,
+                Feedback, Option, Statement, Cell, Param, LessonError, LoadResult)
 }
 _PLAIN = (str, int, float, bool, type(None))
 

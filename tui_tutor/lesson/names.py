@@ -35,7 +35,11 @@ ACTIVATIONS: tuple[str, ...] = (
     "swish",
 )
 #: Built-in datasets (see `training/datasets.py`; a test keeps the two in step).
-DATASET_NAMES: tuple[str, ...] = ("xor", "moons", "noisy-sine")
+DATASET_NAMES: tuple[str, ...] = ("xor", "moons", "noisy-sine", "penguins")
+#: Datasets whose target is a class name: their classes, in the order of the one-hot columns.
+DATASET_CLASSES: dict[str, tuple[str, ...]] = {"penguins": ("Adelie", "Chinstrap", "Gentoo")}
+#: Datasets with missing values: a `train` block on them needs `drop_missing: true`.
+DATASETS_WITH_MISSING: frozenset[str] = frozenset({"penguins"})
 
 #: Names a question with `run:` may use in its formulas, and what they mean.
 RUN_VALUE_NAMES: dict[str, str] = {
@@ -47,4 +51,8 @@ RUN_VALUE_NAMES: dict[str, str] = {
     "best_val_epoch": "epoch of the lowest validation loss",
     "best_loss_epoch": "epoch of the lowest training loss",
     "epochs_run": "epochs the run went through",
+    "test_loss": "loss on the held-out test set (a `split:` run)",
+    "test_accuracy": "accuracy on the held-out test set (a `split:` run)",
+    "test_errors": "test rows the network got wrong (a `split:` run)",
+    "test_rows": "rows in the test set (a `split:` run)",
 }

@@ -128,12 +128,20 @@ class Finished(_JsonEvent):
     ``history`` maps ``"epoch"`` and each metric name to one value per logged epoch.
     ``weights`` has one entry per Dense layer: ``{"kernel": [[...], ...], "bias": [...]}``,
     kernel rows indexed by input, columns by unit (Keras' layout).
+
+    A run with a held-out test set (``split:``) also reports, measured once after the last
+    epoch: ``test`` (``{"loss", "accuracy"}``), and for classes ``confusion``, a matrix of
+    counts (row: true class, column: predicted class, in the order of ``classes``). Runs
+    without a test set leave the three empty; older JSON lines without them still read.
     """
 
     run_id: str
     history: dict[str, list[float]] = field(default_factory=dict)
     weights: list[dict[str, list[Any]]] = field(default_factory=list)
     elapsed: float = 0.0
+    test: dict[str, float] = field(default_factory=dict)
+    confusion: list[list[int]] = field(default_factory=list)
+    classes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

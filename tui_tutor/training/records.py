@@ -65,6 +65,11 @@ class RunRecord:
     ended: float | None = None
     #: Its row in the progress store, once saved (None before, or without a store).
     store_id: int | None = None
+    #: On the held-out test set, once a run with `split:` finished: {"loss", "accuracy"}.
+    test: dict[str, float] = field(default_factory=dict)
+    #: Counts of (true class, predicted class) on the test set, in the order of `classes`.
+    confusion: list[list[int]] = field(default_factory=list)
+    classes: list[str] = field(default_factory=list)
 
     # -- building from events --------------------------------------------------------
     def observe(self, event: object) -> None:
@@ -79,6 +84,9 @@ class RunRecord:
             self.effective = dict(event.settings)
         if isinstance(event, Finished):
             self.weights = list(event.weights) if weight_count(list(event.weights)) <= MAX_KEPT_WEIGHTS else []
+            self.test = dict(event.test)
+            self.confusion = [list(row) for row in event.confusion]
+            self.classes = list(event.classes)
         elif isinstance(event, Failed):
             self.failure = f"{event.kind}: {event.message}" if event.message else event.kind
         elif isinstance(event, Stopped) and not self.failure:
@@ -108,8 +116,17 @@ class RunRecord:
             return math.nan
 
     def values(self) -> dict[str, float]:
-        """The numbers a question about this run is graded against (see `run_values`)."""
-        return run_values(self.history)
+        """The numbers a question about this run is graded against (see `run_values`), and
+        its test-set numbers when it has them."""
+        values = run_values(self.history)
+        for name in ("loss", "accuracy"):
+            if isinstance(self.test.get(name), (int, float)) and math.isfinite(self.test[name]):
+                values[f"test_{name}"] = float(self.test[name])
+        if self.confusion:
+            rows = sum(sum(row) for row in self.confusion)
+            right = sum(row[i] for i, row in enumerate(self.confusion) if i < len(row))
+            values["test_rows"], values["test_errors"] = float(rows), float(rows - right)
+        return values
 
     # -- as data ------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -120,6 +137,8 @@ class RunRecord:
             "seed": self.seed, "backend": self.backend, "versions": dict(self.versions),
             "history": self.history.to_dict(), "final": self.values(), "outcome": self.outcome,
             "failure": self.failure, "weights": list(self.weights), "started": self.started, "ended": self.ended,
+            **({"test": dict(self.test)} if self.test else {}),
+            **({"confusion": self.confusion, "classes": list(self.classes)} if self.confusion else {}),
         }
 
     @classmethod
@@ -148,4 +167,16 @@ class RunRecord:
             started=float(started) if isinstance(started, (int, float)) else None,
             ended=float(ended) if isinstance(ended, (int, float)) else None,
             store_id=store_id,
+            test={str(k): float(v) for k, v in mapping("test").items() if isinstance(v, (int, float))},
+            confusion=_matrix(data.get("confusion")),
+            classes=[str(c) for c in data.get("classes") or [] if isinstance(c, str)],
         )
+
+
+def _matrix(value: Any) -> list[list[int]]:
+    """A stored confusion matrix: a square list of lists of counts, or [] for anything else."""
+    if not isinstance(value, list) or not all(isinstance(row, list) and len(row) == len(value) for row in value):
+        return []
+    if not all(isinstance(n, int) and not isinstance(n, bool) for row in value for n in row):
+        return []
+    return [list(row) for row in value]

@@ -278,7 +278,8 @@ class TrainingRun:
         keras.backend.clear_session(free_memory=False)
         keras.utils.set_random_seed(int(spec.seed))
 
-        x, y = datasets.load(spec.dataset)
+        prepared = _prepare(spec)
+        x, y = prepared.x_train, prepared.y_train
         (x_train, y_train), val = datasets.split(x, y, float(spec.validation_split))
         out_units = int(spec.layers[-1].units)
         if spec.loss != "sparse_categorical_crossentropy" and out_units != y.shape[1]:
@@ -333,6 +334,11 @@ class TrainingRun:
             "steps_per_pass": steps_per_pass,
             "passes_per_log": per_log,
         }
+        if prepared.test is not None or spec.drop_missing or spec.one_hot or spec.standardize:
+            settings.update(drop_missing=spec.drop_missing, one_hot=spec.one_hot, standardize=spec.standardize,
+                            dropped_rows=prepared.dropped, test_rows=0 if prepared.test is None else len(prepared.test[0]))
+            if spec.split is not None:
+                settings["split"] = {"test": spec.split.test, "stratify": spec.split.stratify, "seed": spec.split.seed}
         self.emit(Started(self.run_id, settings, epochs))
 
         if val_data is None and batch_size >= n_train:
@@ -360,7 +366,10 @@ class TrainingRun:
         for layer in model.layers:
             kernel, bias = layer.get_weights()
             weights.append({"kernel": np.asarray(kernel).tolist(), "bias": np.asarray(bias).tolist()})
-        return Finished(self.run_id, history, weights, elapsed)
+        if prepared.test is None:
+            return Finished(self.run_id, history, weights, elapsed)
+        test, confusion, classes = _evaluate(keras, model, spec, prepared)
+        return Finished(self.run_id, history, weights, elapsed, test, confusion, classes)
 
     def _fit_small(self, model: Any, x: Any, y: Any, steps_per_pass: int, per_log: int, full_groups: int,
                    remainder: int) -> _Callback:
@@ -444,6 +453,46 @@ class TrainingRun:
             f"the loss became {what} at epoch {callback.epoch_in_progress}: the learning rate "
             f"{_fmt(lr)} is {size}; try {_fmt(suggestion)}"
         )
+
+
+def _prepare(spec: TrainSpec) -> datasets.Prepared:
+    """The spec's dataset after its preparing steps; a step that does not fit is a SettingsError."""
+    split = spec.split
+    try:
+        return datasets.prepare(
+            spec.dataset, drop_missing=spec.drop_missing, one_hot=spec.one_hot, standardize=spec.standardize,
+            test=0.0 if split is None else float(split.test), stratify=bool(split and split.stratify),
+            split_seed=0 if split is None else int(split.seed),
+        )
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
+
+
+def _evaluate(keras: ModuleType, model: Any, spec: TrainSpec,
+              prepared: datasets.Prepared) -> tuple[dict[str, float], list[list[int]], list[str]]:
+    """Test loss and accuracy after training, and for a classifier the confusion matrix of
+    counts (row: true class, column: predicted class)."""
+    import numpy as np
+
+    assert prepared.test is not None
+    x_test, y_test = prepared.test
+    probs = np.asarray(model(x_test, training=False), dtype=np.float64)
+    loss = float(np.mean(np.asarray(keras.losses.get(spec.loss)(y_test, probs))))
+    test = {"loss": loss}
+    if spec.loss == "sparse_categorical_crossentropy":
+        true, predicted = y_test[:, 0].astype(np.int64), probs.argmax(axis=1)
+    elif probs.shape[1] > 1:
+        true, predicted = y_test.argmax(axis=1), probs.argmax(axis=1)
+    elif spec.loss == "binary_crossentropy":
+        true, predicted = (y_test[:, 0] > 0.5).astype(np.int64), (probs[:, 0] > 0.5).astype(np.int64)
+    else:
+        return test, [], []  # regression: no classes to confuse
+    classes = list(prepared.classes) or ["0", "1"]
+    n = len(classes)
+    confusion = np.zeros((n, n), dtype=np.int64)
+    np.add.at(confusion, (true, predicted), 1)
+    test["accuracy"] = float(np.trace(confusion) / max(1, len(true)))
+    return test, confusion.tolist(), classes
 
 
 class _LoopState:
