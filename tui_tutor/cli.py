@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-COMMANDS = ("validate", "progress", "review", "import")
+COMMANDS = ("validate", "progress", "review", "import", "jobs")
 
 
 def _app_parser(prog: str = "tui-tutor") -> argparse.ArgumentParser:
@@ -50,9 +50,22 @@ def main(argv: list[str] | None = None) -> int:
         return _progress(argv[1:])
     if argv and argv[0] == "import":
         return _import(argv[1:])
+    if argv and argv[0] == "jobs":
+        return _jobs(argv[1:])
     review = bool(argv) and argv[0] == "review"
     args = _app_parser().parse_args(argv[1:] if review else argv)
     return _run_app(args, review=review)
+
+
+def _jobs(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="tui-tutor jobs",
+                                     description="List your tutor's Slurm jobs: state, reason, elapsed time, run folder.")
+    parser.add_argument("--cancel", metavar="ID", help="cancel this job of yours (one of those listed)")
+    parser.add_argument("--stop", action="store_true", help="with --cancel: stop after the current batch instead")
+    args = parser.parse_args(argv)
+    from tui_tutor.slurm.jobs import run_jobs_command
+
+    return run_jobs_command(sys.stdout, sys.stderr, cancel_id=args.cancel, stop=args.stop)
 
 
 def _validate(argv: list[str]) -> int:

@@ -31,11 +31,21 @@ from tui_tutor.lesson.model import (
     Prose,
     Question,
     Statement,
+    SplitSpec,
     Step,
     TrainSpec,
+    TRAIN_TARGETS,
+    Resources,
     walk,
 )
-from tui_tutor.lesson.names import ACTIVATIONS, DATASET_NAMES as DATASETS, LOSSES, OPTIMIZERS
+from tui_tutor.lesson.names import (
+    ACTIVATIONS,
+    DATASET_CLASSES,
+    DATASET_NAMES as DATASETS,
+    DATASETS_WITH_MISSING,
+    LOSSES,
+    OPTIMIZERS,
+)
 from tui_tutor.lesson.text_pattern import compile_pattern
 from tui_tutor.lesson.yamldoc import YamlProblem, load_yaml
 
@@ -313,8 +323,15 @@ class _Builder:
             seed=fields.integer("seed", 1, minimum=0, maximum=MAX_SEED),
             metrics=fields.texts("metrics") if fields.has("metrics") else ("accuracy",),
             compare=_compared(fields),
+            drop_missing=fields.flag("drop_missing"),
+            one_hot=fields.flag("one_hot"),
+            standardize=fields.flag("standardize"),
+            split=_split(fields),
+            target=fields.choice("target", TRAIN_TARGETS, "local") or "local",
+            resources=_resources(fields),
         )
         fields.check_unknown({"id", "layers", *spec})
+        _check_data_steps(fields, spec, layers)
         if train_id is None or not layers:
             return None
         self.compare_refs.extend((train_id, other, fields.line("compare")) for other in spec["compare"])
@@ -459,6 +476,63 @@ def _compared(f: Fields) -> tuple[str, ...]:
         f.error(f"`compare` names at most {MAX_COMPARED} `train` blocks", "compare")
         unique = unique[:MAX_COMPARED]
     return unique
+
+
+def _split(f: Fields) -> SplitSpec | None:
+    """`split: {test: 0.2, stratify: true, seed: 2}`: a held-out test set, or None."""
+    if not f.has("split"):
+        return None
+    sub = f.sub("split", f.mapping("split"), "`split`")
+    test = sub.number("test", 0.2, minimum=0)
+    if test is not None and not 0 < test < 1:
+        sub.error("`test` in `split` must be above 0 and below 1", "test")
+    stratify = sub.flag("stratify")
+    seed = sub.integer("seed", 0, minimum=0, maximum=MAX_SEED)
+    sub.check_unknown({"test", "stratify", "seed"})
+    return SplitSpec(test=float(test if test is not None else 0.2), stratify=stratify, seed=seed or 0)
+
+
+def _check_data_steps(f: Fields, spec: dict[str, Any], layers: list[LayerSpec]) -> None:
+    """What a dataset needs before it can be trained on: checked here, where the line is known."""
+    dataset = spec["dataset"]
+    classes = DATASET_CLASSES.get(dataset or "", ())
+    if dataset in DATASETS_WITH_MISSING and not spec["drop_missing"]:
+        f.error(f"dataset `{dataset}` has missing values: add `drop_missing: true`", "dataset")
+    if spec["one_hot"] and not classes:
+        f.error(f"`one_hot` needs a dataset of class names; `{dataset}` has none", "one_hot")
+    if classes and not spec["one_hot"] and spec["loss"] != "sparse_categorical_crossentropy":
+        f.error(f"dataset `{dataset}` has class labels: add `one_hot: true` "
+                "(or use the loss sparse_categorical_crossentropy)", "dataset")
+    if spec["one_hot"] and classes and layers and layers[-1].units != len(classes):
+        f.error(f"the output layer needs {len(classes)} units, one per class of `{dataset}` "
+                f"({', '.join(classes)}); it has {layers[-1].units}", "layers")
+    if spec["one_hot"] and spec["loss"] == "binary_crossentropy":
+        f.error("one-hot labels of more than two classes go with `loss: categorical_crossentropy`", "loss")
+
+
+#: A Slurm time limit: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS (man sbatch).
+SLURM_TIME = re.compile(r"\d{1,5}(:\d{1,2}){0,2}|\d{1,3}-\d{1,2}(:\d{1,2}){0,2}")
+SLURM_NAME = re.compile(r"[A-Za-z0-9_.+-]{1,64}")
+MAX_CPUS, MAX_GPUS = 256, 16
+
+
+def _resources(f: Fields) -> Resources:
+    """`resources: {time, cpus, gpus, partition}` of a `target: slurm` run (each optional)."""
+    if not f.has("resources"):
+        return Resources()
+    r = f.sub("resources", f.raw("resources"), "`resources`")
+    time = r.text("time") or None
+    if time is not None and not SLURM_TIME.fullmatch(time):
+        r.error(f"`time: {time}` is not a Slurm time limit (minutes, HH:MM:SS or D-HH:MM:SS)", "time")
+        time = None
+    partition = r.text("partition") or None
+    if partition is not None and not SLURM_NAME.fullmatch(partition):
+        r.error(f"`partition: {partition}` is not a partition name (letters, digits, `_.+-`)", "partition")
+        partition = None
+    resources = Resources(time=time, cpus=r.integer("cpus", None, minimum=1, maximum=MAX_CPUS),
+                          gpus=r.integer("gpus", None, minimum=0, maximum=MAX_GPUS), partition=partition)
+    r.check_unknown({"time", "cpus", "gpus", "partition"})
+    return resources
 
 
 def _layer(f: Fields, index: int) -> LayerSpec | None:

@@ -173,6 +173,34 @@ class LayerSpec:
 
 
 @dataclass(frozen=True)
+class SplitSpec:
+    """`split:` of a `train` block: hold back a `test` fraction of the rows (per class when
+    `stratify`), drawn with its own `seed`, and evaluate on them once training ends."""
+
+    test: float = 0.2
+    stratify: bool = False
+    seed: int = 0
+
+
+#: Where a `train` block runs: in the tutor's worker process, or as a Slurm batch job.
+TRAIN_TARGETS = ("local", "slurm")
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What a Slurm job of a `train` block asks for (`resources:`); None: the site's default."""
+
+    time: str | None = None
+    cpus: int | None = None
+    gpus: int | None = None
+    partition: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in (("time", self.time), ("cpus", self.cpus), ("gpus", self.gpus),
+                                  ("partition", self.partition)) if v is not None}
+
+
+@dataclass(frozen=True)
 class TrainSpec:
     """A declarative Keras run: built and fitted by `tui_tutor.training`, never executed as code."""
 
@@ -191,6 +219,15 @@ class TrainSpec:
     steps_per_epoch: int | None = None
     #: Ids of other `train` blocks of the lesson whose runs this view shows to compare with.
     compare: tuple[str, ...] = ()
+    #: Preparing the data before training: drop rows with a missing value, one-hot the
+    #: class labels, hold back a test set, standardize the features (on the training rows).
+    drop_missing: bool = False
+    one_hot: bool = False
+    standardize: bool = False
+    split: SplitSpec | None = None
+    #: `target: slurm` sends the run to Slurm (asking for `resources`) where `sbatch` is found.
+    target: str = "local"
+    resources: Resources = Resources()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data (layers as `{"units", "activation"}`): what a training worker is sent."""
@@ -200,6 +237,11 @@ class TrainSpec:
             "loss": self.loss, "optimizer": self.optimizer, "learning_rate": self.learning_rate,
             "epochs": self.epochs, "batch_size": self.batch_size, "validation_split": self.validation_split,
             "seed": self.seed, "metrics": list(self.metrics), "steps_per_epoch": self.steps_per_epoch,
+            "drop_missing": self.drop_missing, "one_hot": self.one_hot, "standardize": self.standardize,
+            "split": None if self.split is None else {
+                "test": self.split.test, "stratify": self.split.stratify, "seed": self.split.seed},
+            **({"target": self.target} if self.target != "local" else {}),
+            **({"resources": self.resources.to_dict()} if self.resources.to_dict() else {}),
         }
 
     @classmethod
@@ -210,6 +252,13 @@ class TrainSpec:
                                 for layer in known.get("layers", ()))
         if "metrics" in known:
             known["metrics"] = tuple(known["metrics"])
+        if isinstance(known.get("split"), dict):
+            known["split"] = SplitSpec(**{k: v for k, v in known["split"].items() if k in ("test", "stratify", "seed")})
+        elif "split" in known:
+            known["split"] = None
+        if "resources" in known:
+            known["resources"] = Resources(**{k: v for k, v in dict(known["resources"] or {}).items()
+                                              if k in ("time", "cpus", "gpus", "partition")})
         return cls(**known)
 
 

@@ -89,10 +89,12 @@ def run_request(request: dict[str, Any], emit: Callable[[Event], None], *, threa
 
 
 def run_to_stream(request: dict[str, Any], stream: IO[str], *, threads: int = 2,
-                  extra: dict[str, Any] | None = None, on_start: Callable[[Any], None] | None = None) -> Event:
+                  extra: dict[str, Any] | None = None, on_start: Callable[[Any], None] | None = None,
+                  decorate: Callable[[dict[str, Any]], None] | None = None) -> Event:
     """:func:`run_request` with each event written to ``stream`` as one JSON line, flushed.
 
-    ``extra`` keys are added to every line (the worker adds the request's ``seq``).
+    ``extra`` keys are added to every line (the worker adds the request's ``seq``);
+    ``decorate`` may add keys to a line's data before it is written.
     """
     lock = threading.Lock()
 
@@ -100,6 +102,8 @@ def run_to_stream(request: dict[str, Any], stream: IO[str], *, threads: int = 2,
         data = event.to_dict()
         if extra:
             data.update(extra)
+        if decorate is not None:
+            decorate(data)
         line = json.dumps(data, separators=(",", ":")) + "\n"
         with lock:
             stream.write(line)
@@ -198,6 +202,51 @@ def serve(requests: IO[str], events: IO[str], *, threads: int = 2, exit_on_eof: 
     return 0
 
 
+#: A file in the run's folder that says the learner asked the job to stop (tui_tutor.slurm).
+STOP_MARKER = "stop-requested"
+
+
+def _run_once(spec_file: Path, out: str | None, *, threads: int) -> int:
+    """``--run``: one request, events to ``out`` (appended) or the private stdout.
+
+    SIGUSR1 (Slurm's ``--signal=B:USR1@N`` before the time limit, or ``scancel -b -s USR1``)
+    and SIGTERM stop the run after the current batch; its ``Stopped`` line then carries a
+    ``reason``: "stopped (time limit)", or "stopped (by you)" when the run folder holds
+    ``stop-requested``, or "stopped (cancelled)" for SIGTERM.
+    """
+    request = json.loads(spec_file.read_text(encoding="utf-8"))
+    state: dict[str, Any] = {"run": None, "reason": None}
+
+    def on_signal(signum: int, frame: Any) -> None:
+        if signum == signal.SIGTERM:
+            reason = "stopped (cancelled)"
+        elif (spec_file.parent / STOP_MARKER).exists():
+            reason = "stopped (by you)"
+        else:
+            reason = "stopped (time limit)"
+        state["reason"] = state["reason"] or reason
+        if state["run"] is not None:
+            state["run"].stop()
+
+    def started(run: Any) -> None:
+        state["run"] = run
+        if state["reason"] is not None:
+            run.stop()
+
+    def decorate(data: dict[str, Any]) -> None:
+        if data.get("event") == "Stopped" and state["reason"]:
+            data["reason"] = state["reason"]
+
+    signal.signal(signal.SIGUSR1, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    if out:
+        with open(out, "a", encoding="utf-8") as stream:
+            final = run_to_stream(request, stream, threads=threads, on_start=started, decorate=decorate)
+    else:
+        final = run_to_stream(request, _private_stdout(), threads=threads, on_start=started, decorate=decorate)
+    return 0 if not isinstance(final, Failed) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tui_tutor.training.worker", description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, default=2, help="TensorFlow threads (default 2)")
@@ -216,13 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         out.flush()
         return 1
     if args.run:
-        request = json.loads(Path(args.run).read_text(encoding="utf-8"))
-        if args.out:
-            with open(args.out, "a", encoding="utf-8") as stream:
-                final = run_to_stream(request, stream, threads=args.threads)
-        else:
-            final = run_to_stream(request, _private_stdout(), threads=args.threads)
-        return 0 if not isinstance(final, Failed) else 1
+        return _run_once(Path(args.run), args.out, threads=args.threads)
     events = _private_stdout()
     if not os.isatty(2):  # fd 2 is the tutor's log file (or /dev/null): library warnings go there
         import logging

@@ -12,6 +12,7 @@ costs nothing.
 from __future__ import annotations
 
 import math
+import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -29,6 +30,7 @@ from tui_tutor.training.events import EpochEnd, Event, Failed, Finished, Loaded,
 from tui_tutor.training.sources import ReplayRun, Run, StartRun, default_runs, keras_runs  # noqa: F401  (re-exported)
 from tui_tutor.training.records import RunRecord as RunRecord  # moved to the core; still importable from here
 from tui_tutor.ui.progress_line import ProgressLine
+from tui_tutor.ui.training.confusion import ConfusionView
 from tui_tutor.ui.training.settings import SETTINGS, initial_values, overrides, show, step_value
 
 #: Redraws per second while training. Each redraw of plot, status and progress is ~2.4 KB at
@@ -47,6 +49,7 @@ class TrainView(Vertical, can_focus=True):
         Binding("minus", "change(-1)", "Less", key_display="-"),
         Binding("plus,equals_sign", "change(1)", "More", key_display="+"),
         Binding("c", "clear_runs", "Clear runs", show=False),
+        Binding("S", "train_slurm", "Train on Slurm", show=False),
     ]
 
     class TrainEvent(Message):
@@ -73,6 +76,8 @@ class TrainView(Vertical, can_focus=True):
         self.max_seconds = max_seconds
         #: Where runs come from; read when `t` is pressed, so it may be replaced after mounting.
         self.start_run: StartRun = start_run or default_runs(threads=threads, max_seconds=max_seconds)
+        #: `S` (or `target: slurm` with the default source): the next run is a Slurm batch job.
+        self._slurm_next = start_run is None and spec.target == "slurm" and shutil.which("sbatch") is not None
         self.values = initial_values(spec)
         self.selected = 0
         #: This block's runs, oldest first: those saved earlier (restored), then this visit's.
@@ -99,6 +104,7 @@ class TrainView(Vertical, can_focus=True):
         yield Static("", classes="train-plot")
         yield Static("", classes="train-runs")
         yield Static("", classes="train-weights")
+        yield ConfusionView()
 
     def on_mount(self) -> None:
         self._timer = self.set_interval(1 / REDRAW_HZ, self._flush, pause=True)
@@ -108,6 +114,7 @@ class TrainView(Vertical, can_focus=True):
             last = self.runs[-1]
             self._show_runs()
             self._show_weights(last)
+            self.query_one(ConfusionView).show_run(last)
             numbers = self._numbers(last)
             self._set_status(f"Run {last.number} {last.outcome}" + (f": {numbers}" if numbers else ".")
                              + " Press t to train again.")
@@ -159,6 +166,34 @@ class TrainView(Vertical, can_focus=True):
     def running(self) -> bool:
         return self._run is not None
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "train_slurm":
+            return shutil.which("sbatch") is not None  # shown only where Slurm is
+        return True
+
+    def action_train_slurm(self) -> None:
+        """Send a run with the current settings to Slurm as a batch job, and follow it here."""
+        if shutil.which("sbatch") is None:
+            self._set_status("Slurm's sbatch is not on PATH here: press t to train on this machine.")
+            return
+        self._slurm_next = True
+        self.action_train()
+
+    def _slurm_source(self) -> StartRun | None:
+        from tui_tutor.slurm.follow import slurm_runs
+        from tui_tutor.slurm.job import SlurmError, load_site_config
+
+        try:
+            site = load_site_config()
+        except SlurmError as exc:
+            self.app.call_from_thread(self._set_status, f"Slurm site config: {str(exc).splitlines()[0]}")
+            return None
+
+        def status(text: str) -> None:
+            self.app.call_from_thread(self._set_status, text)
+
+        return slurm_runs(site=site, on_status=status)
+
     def action_train(self) -> None:
         """Start a run with the current settings; a run in progress is stopped first."""
         self.stop_run()
@@ -179,7 +214,11 @@ class TrainView(Vertical, can_focus=True):
         def emit(event: Event) -> None:
             self.post_message(self.TrainEvent(event))
 
-        run = self.start_run(self.spec, overrides(self.spec, record.settings), emit)
+        start_run = self._slurm_source() if self._slurm_next else self.start_run
+        self._slurm_next = self.spec.target == "slurm" and self._slurm_next
+        if start_run is None:
+            return
+        run = start_run(self.spec, overrides(self.spec, record.settings), emit)
         self._run = self.last_run = run
         # The training thread holds the GIL in long stretches; a shorter switch interval lets
         # the UI thread answer keys promptly during a run (p95 key latency ~70 -> ~45 ms).
@@ -258,6 +297,7 @@ class TrainView(Vertical, can_focus=True):
         record.ended = time.time()
         self._show_runs()
         self._show_weights(record)
+        self.query_one(ConfusionView).show_run(record)
         self._save(record)
         self.post_message(self.RunEnded(self, record))
 
@@ -284,6 +324,8 @@ class TrainView(Vertical, can_focus=True):
             value = record.final(name)
             if not math.isnan(value):
                 parts.append(f"{name} {value:.4f}")
+        if "accuracy" in record.test:
+            parts.append(f"test accuracy {record.test['accuracy']:.4f}")
         return ", ".join(parts)
 
     def _flush(self) -> None:
