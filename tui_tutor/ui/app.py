@@ -47,13 +47,32 @@ class AppOptions:
     gc_paused: bool = False
 
 
+#: Styles of the widget packages that ship a .tcss file, in the order the app reads them.
+_WIDGET_CSS = ("widgets/interactive/interactive.tcss", "questions/questions.tcss", "training/training.tcss")
+
+
 def _css_paths() -> list[str | PurePath]:
-    """The app's own styles plus those of the widget packages that ship a .tcss file."""
-    paths: list[str | PurePath] = [_UI / "app.tcss"]
-    for extra in ("widgets/interactive/interactive.tcss", "questions/questions.tcss", "training/training.tcss"):
-        if (_UI / extra).exists():
-            paths.append(_UI / extra)
-    return paths
+    """The app shell's styles, read at start-up; those of the widgets come with the first widget."""
+    return [_UI / "app.tcss"]
+
+
+def load_widget_css(app: App[Any]) -> None:
+    """Read the styles of questions, training views and interactive widgets into `app`'s
+    stylesheet, before the first screen or step that builds one mounts it.
+
+    Parsing them costs a few ms that a first frame of prose or the picker never needs. They are
+    read together, after the shell's styles, in one fixed order: the rules stand in the same
+    order as when all were read at start-up. Their selectors name only their own widgets, so
+    nothing already on screen changes style; later widgets are styled by the new rules.
+    """
+    sheet = app.stylesheet
+    missing = [path for path in (_UI / extra for extra in _WIDGET_CSS)
+               if path.exists() and not sheet.has_source(str(path), "")]
+    if not missing:
+        return
+    for path in missing:
+        sheet.read(path)
+    sheet.parse()  # only the new sources: the others come from the stylesheet's parse cache
 
 
 class TutorApp(App[int]):
@@ -150,6 +169,7 @@ class TutorApp(App[int]):
     def show_review(self) -> None:
         from tui_tutor.ui.screens.review import ReviewScreen
 
+        load_widget_css(self)  # the review shows question panels
         self.push_screen(ReviewScreen(self.catalog, self.context))
 
     def show_picker(self) -> None:

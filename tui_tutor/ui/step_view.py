@@ -70,6 +70,17 @@ class HiddenBlock(Vertical):
         self.mount_all(self._content)
 
 
+def needs_widget_css(items: tuple[Item, ...]) -> bool:
+    """Whether the items hold a question, a training run or an interactive widget (whose styles
+    are read on first use, see `tui_tutor.ui.app.load_widget_css`), in a block or not."""
+    for item in items:
+        if isinstance(item, (Question, Interactive, TrainSpec)):
+            return True
+        if isinstance(item, Block) and needs_widget_css(item.children):
+            return True
+    return False
+
+
 def build_items(items: tuple[Item, ...], lesson: Lesson, context: LessonContext) -> list[Widget]:
     """The widgets of a step's items; questions read and record through `context`."""
     widgets: list[Widget] = []
@@ -90,7 +101,15 @@ def build_item(item: Item, lesson: Lesson, context: LessonContext) -> Widget | N
         children = build_items(item.children, lesson, context)
         if item.hidden:
             return HiddenBlock(item, children)
-        box = Vertical(*children, classes=f"block block-{item.kind}")
+        classes = f"block block-{item.kind}"
+        box: Widget
+        only = children[0] if len(children) == 1 else None
+        if type(only) is ProseView:
+            # Prose alone (objectives, a callout): the prose widget is the box, drawn the same
+            # (the border and padding of `.block` go round the same text) with one widget, not two.
+            box = ProseView(only.source, classes=classes)
+        else:
+            box = Vertical(*children, classes=classes)
         box.border_title = literal(item.title or item.kind.capitalize())
         return box
     if isinstance(item, Question):

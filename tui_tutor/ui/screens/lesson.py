@@ -18,10 +18,10 @@ from textual.widgets import Input, Static
 
 from tui_tutor.context import LessonContext
 from tui_tutor.lesson.model import Lesson
-from tui_tutor.ui.app import tutor_app
+from tui_tutor.ui.app import load_widget_css, tutor_app
 from tui_tutor.ui.key_footer import KeyFooter
 from tui_tutor.ui.progress_line import ProgressLine
-from tui_tutor.ui.step_view import HiddenBlock, build_items
+from tui_tutor.ui.step_view import HiddenBlock, build_items, needs_widget_css
 
 if TYPE_CHECKING:  # the training view is imported when a step has one
     from tui_tutor.ui.questions.panel import QuestionPanel
@@ -77,6 +77,8 @@ class LessonScreen(Screen[None]):
         """The widgets of step `index`; a step that cannot be built says so in its place."""
         step = self.lesson.steps[index]
         try:
+            if needs_widget_css(step.items):
+                load_widget_css(self.app)
             widgets: list[Widget] = [Static(step.title, classes="step-title", markup=False)]
             widgets.extend(build_items(step.items, self.lesson, self.context))
             if index == len(self.lesson.steps) - 1:
