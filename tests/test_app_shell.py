@@ -9,6 +9,7 @@ from screen_text import screen_text
 from tui_tutor.context import LessonContext, RunResults
 from tui_tutor.lesson.catalog import Catalog
 from tui_tutor.lesson.model import Question
+from tui_tutor.progress.store import ProgressStore
 from tui_tutor.ui.app import AppOptions, TutorApp
 from tui_tutor.ui.screens.help import HelpScreen
 from tui_tutor.ui.screens.lesson import LessonScreen
@@ -304,3 +305,38 @@ async def test_a_question_about_a_run_is_graded_against_the_learners_run(tmp_pat
         assert app.context.runs.latest("tiny")["final_loss"] == 0.125
         session = app.screen.query_one(QuestionPanel).session
         assert session.check("0.125").status == "correct"
+
+
+async def test_a_saved_step_without_questions_shows_before_the_store_is_opened(lessons_dir, tmp_path):
+    """The saved step is read by a read-only peek, so the first frame needs no store open; the
+    store opens when the lesson first writes (the next step), and records as always."""
+    lesson_file = lessons_dir / "01-introduction.md"
+    options = AppOptions(lesson_paths=[lesson_file], open_path=lesson_file, data_dir=tmp_path / "data", learner="tester")
+    async with TutorApp(options).run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")  # step 2 of lesson 1 is prose only
+        await pilot.pause()
+    app = TutorApp(options)
+    events: list[str] = []
+    _record_order(app, events)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert events == ["frame:LessonScreen"], events
+        assert f"Step 2 of {len(app.catalog.lessons[0].steps)}" in screen_text(app)
+        await pilot.press("n")
+        await pilot.pause()
+        assert "store" in events
+    with ProgressStore.open(tmp_path / "data" / "progress.sqlite3") as store:
+        assert store.position("tester", app.catalog.lessons[0].id) == 2
+
+
+async def test_a_damaged_store_is_not_peeked_but_opened_and_moved_aside(sample_dir, tmp_path):
+    lesson_file = sample_dir / "sample.md"
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "progress.sqlite3").write_bytes(b"not a database, but something the learner had" * 100)
+    app = TutorApp(AppOptions(lesson_paths=[lesson_file], open_path=lesson_file, data_dir=data, learner="tester"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.context.store_opened and app.context.store is not None
+        assert "Step 1 of 3" in screen_text(app)
+    assert [p.name for p in data.iterdir() if ".corrupt-" in p.name]  # moved aside, not deleted

@@ -73,6 +73,7 @@ from urllib.parse import quote
 
 from tui_tutor.grading.scoring import GRADED, Answered, Event, HintOpened, Revealed, Rules, Standing, VariantStarted, apply
 from tui_tutor.progress.paths import is_network_filesystem
+from tui_tutor.progress.peek import APPLICATION_ID
 
 BUSY_TIMEOUT_MS = 5000
 JOURNAL_ENV = "TUI_TUTOR_JOURNAL"
@@ -81,8 +82,6 @@ CORRECT = "correct"
 _MIN_SQLITE = (3, 24, 0)  # UPSERT
 _CORRUPT_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
 _READONLY_ROLLBACK = 776  # a hot journal that a read-only connection may not roll back
-#: `PRAGMA application_id` of every tui-tutor progress file ("tutr" in ASCII).
-APPLICATION_ID = 0x74757472
 #: The formats written before files carried APPLICATION_ID, and their tables.
 _UNMARKED_VERSIONS = (1, 2)
 _UNMARKED_TABLES = frozenset({"question_state", "answers", "position"})

@@ -192,7 +192,20 @@ class TutorApp(App[int]):
         self.push_screen(LessonScreen(lesson, self.context, start=self._saved_step(lesson)))
 
     def _saved_step(self, lesson: Lesson) -> int:
-        """The step the learner was on last time (0 without a store, or when it cannot be read)."""
+        """The step the learner was on last time (0 without a store, or when it cannot be read).
+
+        Before the store is open, a read-only peek answers when it can (the store is then
+        opened when a step first needs it), so opening a lesson need not open the store."""
+        if not self.context.store_opened and self.options.data_dir is not None:
+            from tui_tutor.progress.paths import db_path
+            from tui_tutor.progress.peek import Unknown, saved_step
+
+            try:
+                peeked = saved_step(db_path(self.options.data_dir), self.context.learner, lesson.id)
+            except Unknown:
+                pass  # the store's own open says what is wrong, and moves a damaged file aside
+            else:
+                return peeked if peeked is not None and 0 <= peeked < len(lesson.steps) else 0
         store = self.context.store
         if store is None:
             return 0
