@@ -31,8 +31,12 @@ from tui_tutor.line.app import LineOptions, line_reason, run_line
 from tui_tutor.line.commands import Command, parse
 from tui_tutor.line.questions import initial_order
 from tui_tutor.line.text import markdown_lines
+from tui_tutor.progress.paths import db_path
 from tui_tutor.progress.store import ProgressStore
 from tui_tutor.session import QuestionSession
+from tui_tutor.training.events import event_from_json
+from tui_tutor.training.records import RunRecord
+from tui_tutor.training.sources import ReplayRun
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = ROOT / "lessons" / "01-introduction.md"
@@ -289,8 +293,111 @@ def test_training_step_reports_and_stops_on_ctrl_c(tmp_path):
     assert "Training... (Ctrl+C stops the run)" in text
     assert re.search(r"Epoch 1000 of 5000: loss \d", text), text
     assert "Stopping the run (Ctrl+C)" in text
-    assert re.search(r"Stopped at epoch \d+ of 5000; final loss \d", text), text
-    assert "answer>" in text.split("Stopped at epoch")[1], "the lesson goes on after the run"
+    stopped = re.search(r"Run 1 stopped at epoch (\d+) of 5000; final loss \d", text)
+    assert stopped, text
+    assert "answer>" in text.split("stopped at epoch")[1], "the lesson goes on after the run"
+    # The stopped run is stored, as the full-screen view stores its runs.
+    store = ProgressStore.open(db_path(tmp_path / "data"))
+    try:
+        rows = store.runs(lesson="watch-a-network-learn", train="xor-2")
+    finally:
+        store.close()
+    assert len(rows) == 1, rows
+    record = RunRecord.from_dict(rows[0]["run"])
+    assert (record.number, record.outcome, record.train_id) == (1, "stopped", "xor-2")
+    assert record.failure == "stopped by the learner" and record.overrides == {"epochs": 5000, "batch_size": 1}
+    assert record.history.last_epoch == int(stopped.group(1)) and record.history.metrics["loss"]
+    assert record.versions.get("tensorflow") and record.started and record.ended
+
+
+RUN_LESSON = """---
+title: Stored runs
+id: stored-runs
+---
+
+## Train and answer
+
+::: train
+id: xor
+dataset: xor
+layers:
+  - {units: 4, activation: relu}
+  - {units: 1, activation: sigmoid}
+loss: binary_crossentropy
+optimizer: adam
+learning_rate: 0.05
+epochs: 200
+batch_size: 4
+seed: 3
+:::
+
+::: question
+id: final-loss
+kind: numeric
+run: xor
+prompt: What was the final loss of your run, to 4 decimals?
+answer: final_loss
+atol: 0.00006
+rtol: 0
+:::
+
+## Somewhere else
+
+Nothing to train here.
+"""
+
+
+def _replay(emitted: list[Any] | None = None):
+    """The recorded XOR run (tests/data/runs/xor.jsonl): no TensorFlow."""
+    events = [event_from_json(line) for line in (ROOT / "tests" / "data" / "runs" / "xor.jsonl").read_text().splitlines()
+              if line.strip()]
+    return lambda spec, overrides, emit: ReplayRun(events, emit)
+
+
+def test_a_line_mode_run_is_stored_named_and_shown_after_a_restart(tmp_path):
+    """A run trained in line mode is saved as a run record: the next visit names it, a question
+    about the run is graded against it and names it, and the full-screen view shows it."""
+    lesson = tmp_path / "runs.md"
+    lesson.write_text(RUN_LESSON)
+    data = tmp_path / "d"
+    options = LineOptions(reason="test", lesson_paths=[lesson], open_path=lesson, data_dir=data, learner="tester")
+    out = io.StringIO()
+    assert run_line(options, io.StringIO("train\n\nquit\n"), out, start_run=_replay()) == 0
+    first = out.getvalue()
+    assert "Your runs of xor" not in first.split("Training run `xor`")[1].split("train>")[0]  # none before
+    finished = re.search(r"Run 1 finished: 200 epochs in [\d.]+ s; final loss (\d\.\d+)", first)
+    assert finished, first
+    store = ProgressStore.open(data / "progress.sqlite3")
+    try:
+        rows = store.runs("tester", "stored-runs", "xor")
+    finally:
+        store.close()
+    assert [(r["number"], r["run"]["outcome"]) for r in rows] == [(1, "finished")]
+    loss = RunRecord.from_dict(rows[0]["run"]).final("loss")
+
+    # Again (a restart): the step names the stored run, a new run numbers on, and the question
+    # about the run is graded against the latest and says which.
+    out = io.StringIO()
+    assert run_line(options, io.StringIO(f"train\n\n{loss:.4f}\nquit\n"), out, start_run=_replay()) == 0
+    second = out.getvalue()
+    assert f"Your runs of xor: run 1 finished, loss {loss:.3f}." in second
+    assert "Run 2 finished: 200 epochs" in second
+    assert "Graded against run 2: seed 3, 4 units, final loss" in second, second
+
+    # The full-screen training view on the same data shows both runs.
+    import asyncio
+
+    from tui_tutor.ui.app import AppOptions, TutorApp
+    from tui_tutor.ui.training.view import TrainView
+
+    async def view_runs() -> list[tuple[int, str, bool]]:
+        app = TutorApp(AppOptions(lesson_paths=[lesson], open_path=lesson, data_dir=data, learner="tester"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            view = app.screen.query_one(TrainView)
+            return [(r.number, r.outcome, bool(r.history)) for r in view.runs]
+
+    assert asyncio.run(view_runs()) == [(1, "finished", True), (2, "finished", True)]
 
 
 # --------------------------------------------------------------------------- units

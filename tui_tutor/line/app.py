@@ -369,7 +369,8 @@ class LineTutor:
 
     def _session(self, lesson: Lesson, question: Question) -> QuestionSession:
         return QuestionSession(question, lesson.id, self.context.learner, self.context.store, mastery_n=lesson.mastery,
-                               run_values=self.context.runs.for_question(question))
+                               run_values=self.context.runs.for_question(question),
+                               runs=self.context.runs.of_question(question, lesson.id))
 
     def play_step(self, lesson: Lesson, index: int) -> Command:
         step = lesson.steps[index]
@@ -423,7 +424,7 @@ class LineTutor:
                 if widget.usage():
                     self.io.say_lines(wrap(widget.usage(), self.io.width))
             elif isinstance(item, TrainSpec):
-                got = self._training(item)
+                got = self._training(lesson, item)
                 if got is not None:
                     return got
         return None
@@ -445,8 +446,8 @@ class LineTutor:
             return None
         return got
 
-    def _training(self, spec: TrainSpec) -> Command | None:
-        words = TrainingWords(spec, self.context, self._say_now, start_run=self.start_run)
+    def _training(self, lesson: Lesson, spec: TrainSpec) -> Command | None:
+        words = TrainingWords(spec, self.context, self._say_now, start_run=self.start_run, lesson_id=lesson.id)
         self.io.say("")
         for line in words.lines():
             self.io.say_lines(wrap(line, self.io.width))

@@ -138,6 +138,8 @@ class Asker:
         if result is not None:
             for part in parts_lines(result, s.question, "-"):
                 lines += wrap(inline(part), self.io.width, indent="  ")
+        if s.run_note:
+            lines += wrap(s.run_note, self.io.width)
         if note:
             lines += wrap(note, self.io.width)
         if s.store_problem:

@@ -5,8 +5,10 @@ Runs come from a `tui_tutor.training.sources.StartRun` (by default the warm work
 so this process never imports TensorFlow; Keras in this process where there is no worker).
 The run goes in a thread; this thread waits on its events, so Ctrl+C (KeyboardInterrupt,
 which Python raises only in the main thread) asks the run to stop instead of ending the
-tutor. The run's numbers go to `LessonContext.runs`, as in the full-screen view, so a
-question about the learner's run is graded against it.
+tutor. Each run that ends (finished, stopped by Ctrl+C, or failed) is saved as a
+`RunRecord` through `LessonContext.runs`, numbered on from the stored runs, as the
+full-screen view saves it: the view shows it after a restart, and a question about the
+learner's run is graded against it (and names it).
 """
 
 from __future__ import annotations
@@ -21,11 +23,15 @@ from typing import Any
 from tui_tutor.context import LessonContext
 from tui_tutor.lesson.model import TrainSpec
 from tui_tutor.training.events import EpochEnd, Event, Failed, Finished, Loaded, Loading, Started, Stopped
-from tui_tutor.training.history import RunHistory, run_values
+from tui_tutor.training.records import RunRecord
 from tui_tutor.training.sources import StartRun
 
 REPORT_SECONDS = 10.0
 REPORTS_PER_RUN = 5
+#: How many of the learner's earlier runs the step names when it opens (the latest ones).
+EARLIER_SHOWN = 3
+#: A failed run's outcome by the failure's kind, as the full-screen view names it.
+FAILED_OUTCOMES = {"diverged": "diverged", "import": "no TensorFlow", "timeout": "time cap"}
 
 #: Setting names the learner types, the runner's override names, and how to read a value.
 SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
@@ -62,8 +68,9 @@ class TrainingWords:
     """One `train` block in line mode."""
 
     def __init__(self, spec: TrainSpec, context: LessonContext, say: Callable[..., None],
-                 start_run: StartRun | None = None) -> None:
+                 start_run: StartRun | None = None, lesson_id: str = "") -> None:
         self.spec, self.context, self.say = spec, context, say
+        self.lesson_id = lesson_id
         self._start_run = start_run
         hidden = spec.layers[:-1]
         self.values: dict[str, Any] = {
@@ -92,13 +99,32 @@ class TrainingWords:
         bits += [f"epochs {v['epochs']}", f"batch {v['batch_size']}", f"seed {v['seed']}"]
         return "Settings: " + ", ".join(bits) + "."
 
+    def stored_runs(self) -> list[RunRecord]:
+        """The learner's stored runs of this block (in this lesson), oldest first."""
+        return self.context.runs.runs(self.lesson_id, self.spec.id)
+
+    def earlier_line(self, runs: list[RunRecord] | None = None) -> str:
+        """"Your runs of xor-2: run 1 finished, loss 0.0009; ..." ("" before the first run)."""
+        runs = self.stored_runs() if runs is None else runs
+        if not runs:
+            return ""
+        said = []
+        for record in runs[-EARLIER_SHOWN:]:
+            loss = record.final("loss")
+            said.append(f"run {record.number} {record.outcome}" + (f", loss {_num(loss)}" if math.isfinite(loss) else ""))
+        more = len(runs) - len(said)
+        lead = f"Your runs of {self.spec.id}" + (f" ({more} earlier not shown)" if more else "")
+        return f"{lead}: " + "; ".join(said) + "."
+
     def lines(self) -> list[str]:
         layers = ", then ".join(f"{layer.units} {layer.activation} unit{'s' if layer.units != 1 else ''}"
                                 for layer in self.spec.layers)
+        earlier = self.earlier_line()
         return [
             f"Training run `{self.spec.id}`: the {self.spec.dataset} data, layers of {layers}; "
             f"loss {self.spec.loss}, optimizer {self.spec.optimizer}.",
             self.settings_line(),
+            *([earlier] if earlier else []),
             "Type train to train (Ctrl+C stops a run), set NAME VALUE to change a setting "
             "(lr, units, act, epochs, batch, seed), or press Enter to go on.",
         ]
@@ -127,7 +153,10 @@ class TrainingWords:
         """Run once, reporting as it goes; returns the closing lines (the run's numbers)."""
         start = self._start_run or default_source(self.context.training.threads, self.context.training.max_seconds)
         events: queue.Queue[Event | BaseException] = queue.Queue()
-        run = start(self.spec, self.overrides(), events.put)
+        number = max((r.number for r in self.stored_runs()), default=0) + 1
+        record = RunRecord(number=number, settings=dict(self.values), train_id=self.spec.id,
+                           overrides=self.overrides(), started=time.time())
+        run = start(self.spec, record.overrides, events.put)
 
         def go() -> None:
             try:
@@ -136,7 +165,6 @@ class TrainingWords:
                 events.put(exc)
 
         thread = threading.Thread(target=go, name="line-training", daemon=True)
-        history = RunHistory()
         total = int(self.values["epochs"])
         every = max(1, total // REPORTS_PER_RUN)
         last_report_at, last_epoch, last_loss = time.monotonic(), 0, None
@@ -155,7 +183,7 @@ class TrainingWords:
                 if isinstance(event, BaseException):
                     final = Failed(self.spec.id, "error", f"{type(event).__name__}: {event}")
                     break
-                history.observe(event)
+                record.observe(event)
                 if isinstance(event, Loading):
                     self.say("Loading TensorFlow (a few seconds the first time)...")
                 elif isinstance(event, Loaded):
@@ -179,9 +207,24 @@ class TrainingWords:
                     self.say("Stopping the run (Ctrl+C)...")
         thread.join(timeout=5)
         self.runs += 1
-        values = run_values(history)
-        self.context.runs.record(self.spec.id, values)
-        return self._closing(final, total, values)
+        if isinstance(final, Failed) and not record.failure:  # a failure the run did not report itself
+            record.observe(final)
+        self._save(record, final)
+        return self._closing(final, total, record.values(), record.number)
+
+    def _save(self, record: RunRecord, final: Event) -> None:
+        """Mark how the run ended and keep it, as the full-screen view does."""
+        if isinstance(final, Finished):
+            record.outcome = "finished"
+        elif isinstance(final, Stopped):
+            record.outcome = "stopped"
+        else:
+            kind = final.kind if isinstance(final, Failed) else "error"
+            record.outcome = FAILED_OUTCOMES.get(kind, "failed")
+        record.ended = time.time()
+        self.context.runs.save(self.lesson_id, record)
+        if self.context.runs.problem:
+            self.say(f"{self.context.runs.problem} The run is kept for this session.")
 
     def _progress(self, event: EpochEnd, total: int, loss: float | None, last_epoch: int, last_loss: float | None) -> str:
         text = f"Epoch {event.epoch} of {total}"
@@ -196,7 +239,7 @@ class TrainingWords:
             text += f", accuracy {round(accuracy * 100)}%"
         return text + "."
 
-    def _closing(self, final: Event, total: int, values: dict[str, float]) -> list[str]:
+    def _closing(self, final: Event, total: int, values: dict[str, float], number: int) -> list[str]:
         numbers = []
         if "final_loss" in values:
             numbers.append(f"final loss {_num(values['final_loss'])}")
@@ -206,9 +249,9 @@ class TrainingWords:
             numbers.append(f"validation loss {_num(values['final_val_loss'])}")
         said = ("; " + ", ".join(numbers)) if numbers else ""
         if isinstance(final, Finished):
-            return [f"Finished: {total} epochs in {final.elapsed:.1f} s{said}."]
+            return [f"Run {number} finished: {total} epochs in {final.elapsed:.1f} s{said}."]
         if isinstance(final, Stopped):
-            return [f"Stopped at epoch {final.epoch} of {total}{said}.",
+            return [f"Run {number} stopped at epoch {final.epoch} of {total}{said}.",
                     "Type train to run again, or press Enter to go on."]
         assert isinstance(final, Failed)
-        return [f"The run failed: {' '.join(final.message.split())[:300] or final.kind}{said}."]
+        return [f"Run {number} failed: {' '.join(final.message.split())[:300] or final.kind}{said}."]
