@@ -76,3 +76,48 @@ def test_loss_questions_take_the_computed_value_and_name_the_usual_slips(qid, ri
     assert check(q, right, {}).status == "correct"
     result = check(q, wrong, {})
     assert result.status == "wrong" and says in " ".join(result.targeted), result
+
+
+RUNS = Path(__file__).resolve().parent / "data" / "runs"
+
+
+def _stored_seed_two_run():
+    """Lesson 2's stuck run (xor-2, seed 2), replayed from its recorded events and read back
+    from the form the progress store keeps."""
+    from tui_tutor.training.events import event_from_json
+    from tui_tutor.training.records import RunRecord
+
+    record = RunRecord(number=3, settings={"seed": 2, "hidden_activation": "relu", "hidden_units": 2}, train_id="xor-2")
+    for line in (RUNS / "xor2-seed2.jsonl").read_text(encoding="utf-8").splitlines():
+        record.observe(event_from_json(line))
+    record.outcome = "finished"
+    return RunRecord.from_dict(record.to_dict())
+
+
+def test_hidden_unit_values_come_from_the_runs_weights():
+    values = _stored_seed_two_run().values()
+    w1, w2, b = values["h1_w1"], values["h1_w2"], values["h1_b"]
+    assert values["h1_10"] == pytest.approx(max(0.0, w1 + b)) and values["h1_01"] == pytest.approx(max(0.0, w2 + b))
+    assert values["h1_11"] == pytest.approx(max(0.0, w1 + w2 + b)) and values["h1_00"] == pytest.approx(max(0.0, b))
+    assert values["h2_10"] == 0.0 and values["h2_w1"] + values["h2_b"] < 0  # the dead unit
+    assert "h3_10" not in values  # two units only
+    assert not any(name.startswith("h1_") for name in run_values(RunHistory.from_dict({"epoch": [1], "loss": [0.5]})))
+
+
+def test_own_weights_question_is_graded_against_the_stored_seed_two_run():
+    from tui_tutor.grading import check
+    from tui_tutor.lesson.loader import load_lesson
+
+    q = next(q for q in load_lesson(LESSON).lesson.questions() if q.id == "own-h1")
+    assert q.run == "xor-2"
+    values = _stored_seed_two_run().values()
+    h1 = values["h1_10"]
+    assert h1 == pytest.approx(0.36, abs=0.01)  # this recording: weights 0.00, bias +0.36
+    assert check(q, f"{h1:.2f}", values).status == "correct"
+    result = check(q, "0", values)  # weights only: the bias forgotten
+    assert result.status == "wrong" and "bias is missing" in " ".join(result.targeted), result
+    # another run, whose h1 sum is negative at (1, 0): leaving out ReLU is named
+    other = {**values, "h1_w1": -0.8, "h1_b": 0.3, "h1_10": 0.0, "h1_01": 0.3}
+    result = check(q, "-0.5", other)
+    assert result.status == "wrong" and "ReLU" in " ".join(result.targeted), result
+    assert check(q, "0", other).status == "correct"

@@ -188,3 +188,46 @@ async def test_runs_of_another_train_block_are_ignored(monkeypatch):
         await pilot.pause()
         await pilot.pause()
         assert not widget.showing_run
+
+
+async def test_the_playground_follows_a_run_while_it_trains():
+    """A replayed run of a small model: the maps change with its logged epochs, before RunEnded."""
+    from dataclasses import replace
+    from pathlib import Path
+
+    from tui_tutor.lesson.loader import load_lesson
+    from tui_tutor.training.events import EpochEnd, event_from_json
+    from tui_tutor.ui.training.view import ReplayRun, TrainView
+
+    root = Path(__file__).resolve().parent
+    events = [event_from_json(line) for line in (root / "data" / "runs" / "xor2-seed2.jsonl").read_text().splitlines()]
+    assert all(e.weights for e in events if isinstance(e, EpochEnd))  # a small model: every logged epoch
+    lesson = load_lesson(root.parent / "lessons" / "02-watch-a-network-learn.md").lesson
+    spec = next(item for step in lesson.steps for item in step.items if isinstance(item, TrainSpec) and item.id == "xor-2")
+    # evenly spaced over 2 s: several redraws of the view (at most 2 a second) see new weights
+    events = [replace(e, elapsed=0.04 * e.epoch / 10) if isinstance(e, EpochEnd) else e for e in events]
+    view = TrainView(spec, start_run=lambda spec, overrides, emit: ReplayRun(events, emit, speed=1.0))
+    view.values["seed"] = 2  # as the learner set it (the replay has seed 2 whatever the settings)
+    app = Host({"preset": "xor-hand", "run": "xor-2"}, extra=view)
+    ended = []
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        widget = app.query_one(Playground)
+        app.screen.message_signal.subscribe(widget, lambda m: ended.append(m) if isinstance(m, TrainView.RunEnded) else None)
+        view.action_train()
+        seen: list[tuple[str, bytes]] = []
+        while not ended:
+            await pilot.pause(0.05)
+            if widget.showing_run and not ended:
+                shown = (widget.title, widget.maps().output.tobytes())
+                if not seen or seen[-1] != shown:
+                    seen.append(shown)
+        assert len(seen) >= 2, seen  # at least two different networks drawn during the run
+        assert all("your run 1 (seed 2, relu), epoch " in title for title, _ in seen)
+        assert len({output for _, output in seen}) >= 2  # the maps themselves changed
+        for _ in range(20):
+            await pilot.pause()
+            if "epoch" not in widget.title:
+                break
+        assert widget.title == "your run 1 (seed 2, relu)"  # the finished run's learned weights
+        assert "h2 dead" in _text(app)

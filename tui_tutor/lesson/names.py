@@ -56,3 +56,17 @@ RUN_VALUE_NAMES: dict[str, str] = {
     "test_errors": "test rows the network got wrong (a `split:` run)",
     "test_rows": "rows in the test set (a `split:` run)",
 }
+#: Hidden units of the first layer that get run values of their own (two-input networks).
+MAX_NAMED_UNITS = 8
+#: The four XOR inputs, as the run-value names write them: `10` is x1 = 1, x2 = 0.
+XOR_INPUT_NAMES: tuple[str, ...] = ("00", "01", "10", "11")
+for _unit in range(1, MAX_NAMED_UNITS + 1):
+    for _point in XOR_INPUT_NAMES:
+        RUN_VALUE_NAMES[f"h{_unit}_{_point}"] = (
+            f"output of hidden unit {_unit} of the first layer for x1 = {_point[0]}, x2 = {_point[1]}, "
+            "from the run's learned weights (a small two-input network)"
+        )
+    RUN_VALUE_NAMES[f"h{_unit}_w1"] = f"learned weight from x1 into hidden unit {_unit} of the first layer"
+    RUN_VALUE_NAMES[f"h{_unit}_w2"] = f"learned weight from x2 into hidden unit {_unit} of the first layer"
+    RUN_VALUE_NAMES[f"h{_unit}_b"] = f"learned bias of hidden unit {_unit} of the first layer"
+del _unit, _point

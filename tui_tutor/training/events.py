@@ -113,12 +113,24 @@ class EpochEnd(_JsonEvent):
     ``logs`` holds floats such as ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``: the
     training values are the means over that epoch's pass, as Keras reports them.
     ``elapsed`` counts seconds since fitting began.
+
+    ``weights``: for small models only (see ``Finished``; at most
+    ``records.MAX_KEPT_WEIGHTS`` numbers), the weights after this epoch, in ``Finished``'s
+    layout, so a view can draw the network as it learns. Empty otherwise; its JSON line then
+    leaves the key out, and older lines without it still read.
     """
 
     run_id: str
     epoch: int
     logs: dict[str, float] = field(default_factory=dict)
     elapsed: float = 0.0
+    weights: list[dict[str, list[Any]]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        if not self.weights:
+            del data["weights"]
+        return data
 
 
 @dataclass(frozen=True)

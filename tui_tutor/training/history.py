@@ -8,18 +8,27 @@ the logged epochs may be 5, 10, 15, ...
 from __future__ import annotations
 
 import math
-from typing import Literal
-from collections.abc import Iterable
+from typing import Any, Literal
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
+from tui_tutor.lesson.names import MAX_NAMED_UNITS, XOR_INPUT_NAMES
 from tui_tutor.lesson.names import RUN_VALUE_NAMES as RUN_VALUE_NAMES  # defined with the other lesson names
 from tui_tutor.training.events import EpochEnd, Failed, Finished, Started, Stopped
 
 
-def run_values(history: RunHistory) -> dict[str, float]:
-    """The RUN_VALUE_NAMES this run can give (a run without validation has no val_ values)."""
+def run_values(history: RunHistory, weights: Sequence[Mapping[str, Any]] = (),
+               activation: str = "relu") -> dict[str, float]:
+    """The RUN_VALUE_NAMES this run can give (a run without validation has no val_ values).
+
+    With the run's learned ``weights`` (``Finished``'s layout) of a network with two inputs
+    and ``activation`` in its first layer, also each first-layer unit's weights and bias
+    (``h1_w1``, ``h1_w2``, ``h1_b``) and its output at the four XOR inputs (``h1_10``: x1 = 1,
+    x2 = 0), for its first ``MAX_NAMED_UNITS`` units.
+    """
     out: dict[str, float] = {}
     if not history:
         return out
+    out.update(hidden_values(weights, activation))
     out["epochs_run"] = float(history.last_epoch)
     for metric in ("loss", "accuracy", "val_loss", "val_accuracy"):
         if metric in history.metrics:
@@ -38,6 +47,44 @@ def run_values(history: RunHistory) -> dict[str, float]:
             except ValueError:
                 pass
     return out
+
+
+def hidden_values(weights: Sequence[Mapping[str, Any]], activation: str = "relu") -> dict[str, float]:
+    """``h1_w1``, ``h1_w2``, ``h1_b`` and ``h1_00`` ... ``h1_11`` for each unit of the first
+    layer (see ``run_values``); empty when there are no weights, the first layer does not take
+    two inputs, or its activation is one the tutor cannot compute."""
+    if not weights:
+        return {}
+    try:
+        kernel = [[float(w) for w in row] for row in weights[0]["kernel"]]
+        bias = [float(b) for b in weights[0]["bias"]]
+    except (KeyError, TypeError, ValueError):
+        return {}
+    if len(kernel) != 2 or any(len(row) != len(bias) for row in kernel):
+        return {}
+    act = _ACTIVATIONS.get(activation)
+    if act is None:
+        return {}
+    out: dict[str, float] = {}
+    for unit in range(min(len(bias), MAX_NAMED_UNITS)):
+        w1, w2, b = kernel[0][unit], kernel[1][unit], bias[unit]
+        name = f"h{unit + 1}"
+        out[f"{name}_w1"], out[f"{name}_w2"], out[f"{name}_b"] = w1, w2, b
+        for point in XOR_INPUT_NAMES:
+            out[f"{name}_{point}"] = act(w1 * int(point[0]) + w2 * int(point[1]) + b)
+    return {k: v for k, v in out.items() if math.isfinite(v)}
+
+
+def _sigmoid(z: float) -> float:
+    return 0.5 * (1.0 + math.tanh(0.5 * z))
+
+
+_ACTIVATIONS: dict[str, Callable[[float], float]] = {
+    "relu": lambda z: max(z, 0.0),
+    "linear": lambda z: z,
+    "tanh": math.tanh,
+    "sigmoid": _sigmoid,
+}
 
 
 class RunHistory:

@@ -118,7 +118,10 @@ class RunRecord:
     def values(self) -> dict[str, float]:
         """The numbers a question about this run is graded against (see `run_values`), and
         its test-set numbers when it has them."""
-        values = run_values(self.history)
+        layers = self.effective.get("layers")
+        first = layers[0] if isinstance(layers, list) and layers and isinstance(layers[0], dict) else {}
+        activation = str(first.get("activation") or self.settings.get("hidden_activation") or "relu")
+        values = run_values(self.history, self.weights, activation)
         for name in ("loss", "accuracy"):
             if isinstance(self.test.get(name), (int, float)) and math.isfinite(self.test[name]):
                 values[f"test_{name}"] = float(self.test[name])

@@ -51,6 +51,7 @@ from tui_tutor.training.events import (
     Stopped,
 )
 from tui_tutor.training.history import RunHistory
+from tui_tutor.training.records import MAX_KEPT_WEIGHTS
 from tui_tutor.lesson.names import ACTIVATIONS, LOSSES, OPTIMIZERS  # re-exported for callers
 
 log = logging.getLogger("tui_tutor.training")
@@ -415,7 +416,8 @@ class TrainingRun:
                     return state
                 state.passes_before += passes
                 self.history.add(state.passes_before, logs)
-                self.emit(EpochEnd(self.run_id, state.passes_before, logs, time.perf_counter() - state.t0))
+                self.emit(EpochEnd(self.run_id, state.passes_before, logs, time.perf_counter() - state.t0,
+                                   _small_weights(model)))
                 if self._stop.is_set():
                     state.outcome = "stopped"
                     return state
@@ -453,6 +455,21 @@ class TrainingRun:
             f"the loss became {what} at epoch {callback.epoch_in_progress}: the learning rate "
             f"{_fmt(lr)} is {size}; try {_fmt(suggestion)}"
         )
+
+
+def _small_weights(model: Any) -> list[dict[str, list[Any]]]:
+    """The model's weights now, in ``Finished``'s layout, for a small model (at most
+    ``MAX_KEPT_WEIGHTS`` numbers, the limit for kept learned weights); ``[]`` for a larger one.
+    Sent with every logged epoch (at most ``MAX_LOGGED_EPOCHS`` a run), so views can follow them."""
+    import numpy as np
+
+    if int(model.count_params()) > MAX_KEPT_WEIGHTS:
+        return []
+    weights = []
+    for layer in model.layers:
+        kernel, bias = layer.get_weights()
+        weights.append({"kernel": np.asarray(kernel).tolist(), "bias": np.asarray(bias).tolist()})
+    return weights
 
 
 def _prepare(spec: TrainSpec) -> datasets.Prepared:
@@ -706,7 +723,7 @@ def _callback_class(keras: ModuleType) -> _CallbackFactory:
             run.history.add(self.passes_before, clean)
             now = time.perf_counter()
             self.last_event = now
-            run.emit(EpochEnd(run.run_id, self.passes_before, clean, now - self.t0))
+            run.emit(EpochEnd(run.run_id, self.passes_before, clean, now - self.t0, _small_weights(self.model)))
             if run._stop.is_set():
                 self._end("stopped")
 

@@ -1,6 +1,6 @@
 """Record the training runs that tests/test_training_view.py replays (needs TensorFlow; run once).
 
-    .venv/bin/python tests/data/runs/record.py
+    .venv/bin/python tests/data/runs/record.py [FILE.jsonl ...]
 
 Each run of tests/data/training/train.md is trained for real, with the settings the training
 view starts with, and its events are written one JSON line each (tui_tutor.training.events).
@@ -25,10 +25,13 @@ from tui_tutor.training.runner import TrainingRun  # noqa: E402
 from tui_tutor.ui.training.settings import initial_values, overrides  # noqa: E402
 
 LESSON = ROOT / "tests" / "data" / "training" / "train.md"
-#: file name -> (train id, settings changed from the view's initial values)
-RUNS: dict[str, tuple[str, dict]] = {
+LESSON_TWO = ROOT / "lessons" / "02-watch-a-network-learn.md"
+#: file name -> (train id, settings changed from the view's initial values[, lesson])
+RUNS: dict[str, tuple] = {
     "xor.jsonl": ("xor", {}),
     "sine-diverged.jsonl": ("sine", {"learning_rate": 1000.0}),
+    # lesson 2's stuck run (its logged epochs carry the weights: a small model)
+    "xor2-seed2.jsonl": ("xor-2", {"seed": 2}, LESSON_TWO),
 }
 
 
@@ -40,13 +43,15 @@ def record(spec: TrainSpec, changes: dict, path: Path) -> None:
     print(f"{path.name}: {len(events)} events, last {type(events[-1]).__name__}")
 
 
-def main() -> None:
-    lesson = load_lesson(LESSON).lesson
-    assert lesson is not None
-    specs = {item.id: item for step in lesson.steps for item in step.items if isinstance(item, TrainSpec)}
-    for name, (train_id, changes) in RUNS.items():
+def main(names: list[str]) -> None:
+    for name, (train_id, changes, *where) in RUNS.items():
+        if names and name not in names:
+            continue
+        lesson = load_lesson(where[0] if where else LESSON).lesson
+        assert lesson is not None
+        specs = {item.id: item for step in lesson.steps for item in step.items if isinstance(item, TrainSpec)}
         record(specs[train_id], changes, HERE / name)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])  # file names to record; none: all

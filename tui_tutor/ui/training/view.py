@@ -6,7 +6,8 @@ batch job. Where runs come from is its `start_run` (a `StartRun`, tui_tutor.trai
 Keras in this process; `ReplayRun` plays back events recorded as JSON lines (what a worker
 process or a batch job writes). The plot is redrawn by a timer at most twice a second, and
 only when new data arrived; the timer is paused while no run is going, so an idle view
-costs nothing.
+costs nothing. The same tick posts `WeightsChanged` when a small model's run reported new
+weights, so a Playground on the step draws the network as it learns.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from textual import work
 from textual.app import ComposeResult
@@ -66,6 +68,14 @@ class TrainView(Vertical, can_focus=True):
             super().__init__()
             self.view, self.record = view, record
 
+    class WeightsChanged(Message):
+        """A small model's run reported new weights (logged epochs carry them); posted at most
+        `REDRAW_HZ` times a second, by the redraw timer, so a Playground can follow the run."""
+
+        def __init__(self, view: TrainView, record: RunRecord, weights: list[dict[str, list[Any]]], epoch: int) -> None:
+            super().__init__()
+            self.view, self.record, self.weights, self.epoch = view, record, weights, epoch
+
     def __init__(self, spec: TrainSpec, *, threads: int = 2, max_seconds: float | None = 600,
                  start_run: StartRun | None = None, saved_runs: Sequence[RunRecord] = (),
                  compare: Sequence[tuple[str, Sequence[RunRecord]]] = (),
@@ -91,6 +101,7 @@ class TrainView(Vertical, can_focus=True):
         self._run: Run | None = None  # the run in progress (owned by the worker thread)
         self.last_run: Run | None = None  # kept for its counters (batches after stop); holds no model
         self._dirty = False
+        self._new_weights: tuple[int, list[dict[str, list[Any]]]] | None = None  # (epoch, weights) not yet posted
         self._timer: Timer | None = None
         self._started_at = 0.0
         self._planned_epochs = int(self.values["epochs"])
@@ -203,6 +214,7 @@ class TrainView(Vertical, can_focus=True):
         self.runs.append(record)
         self._planned_epochs = int(self.values["epochs"])
         self._started_at = time.monotonic()
+        self._new_weights = None
         self._show_progress(0)
         self._set_status("Starting...")
         if self._timer is not None:
@@ -270,6 +282,8 @@ class TrainView(Vertical, can_focus=True):
             self._set_status(f"Training run {record.number}...")
         elif isinstance(event, EpochEnd):
             record.observe(event)
+            if event.weights:
+                self._new_weights = (event.epoch, event.weights)
             self._dirty = True
         elif isinstance(event, (Finished, Stopped, Failed)):
             record.observe(event)
@@ -339,6 +353,10 @@ class TrainView(Vertical, can_focus=True):
         if record.outcome == "running":
             self._set_status(f"Run {record.number}, epoch {epoch}/{self._planned_epochs}: {self._numbers(record)}")
         self._draw_plot()
+        if self._new_weights is not None:
+            epoch, weights = self._new_weights
+            self._new_weights = None
+            self.post_message(self.WeightsChanged(self, record, weights, epoch))
 
     def _draw_plot(self) -> None:
         from tui_tutor.training.lossplot import Curve, render_loss_plot

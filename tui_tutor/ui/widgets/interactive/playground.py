@@ -7,11 +7,12 @@ two halves meet, readable without colour. Each small map is one hidden unit: a u
 ignores its inputs (a dead ReLU) has a flat map and is labelled so.
 
 The numbers come from `tui_tutor.neural.playground` (numpy, no Textual). The network is the
-lesson's (`preset:` or `layers:` options) until a training run on the same step finishes:
-then the Playground shows that run's learned weights (`s` switches back and forth). It
-listens on the screen's message signal for the training view's `RunEnded` message, so it
-needs no wiring in the lesson screen; it is not redrawn during a run (runs report their
-weights only when they finish).
+lesson's (`preset:` or `layers:` options) until a training run on the same step starts
+reporting weights: then the Playground shows that run's weights (`s` switches back and
+forth). It listens on the screen's message signal for the training view's messages, so it
+needs no wiring in the lesson screen: `WeightsChanged` during a run of a small model (at the
+view's redraw rate, at most twice a second) and `RunEnded` with the learned weights of a
+finished run.
 """
 
 from __future__ import annotations
@@ -91,6 +92,8 @@ class Playground(InteractiveWidget):
         self.showing_run = False
         self.probe: tuple[int, int] = self._start_probe()
         self._maps_cache: tuple[pg.Network, pg.Maps] | None = None
+        #: The run whose live weights are shown: (its view, its number); None between runs.
+        self._live_run: tuple[TrainView, int] | None = None
 
     # -- the network shown ---------------------------------------------------------------
     @property
@@ -107,13 +110,16 @@ class Playground(InteractiveWidget):
             self._maps_cache = (net, pg.compute_maps(net, self.plane))
         return self._maps_cache[1]
 
-    def show_run(self, weights: list[dict[str, list[Any]]], activations: list[str], title: str) -> bool:
-        """Show a run's learned weights; False (and nothing changes) when they do not fit the plane."""
+    def show_run(self, weights: list[dict[str, list[Any]]], activations: list[str], title: str,
+                 switch: bool = True) -> bool:
+        """Show a run's learned weights; False (and nothing changes) when they do not fit the plane.
+        With `switch` False the learner's choice (`s`) of lesson net or run stays."""
         try:
             net = pg.network_from_weights(weights, activations)
         except (ValueError, KeyError, TypeError):
             return False
-        self.run_net, self.run_title, self.showing_run = net, title, True
+        self.run_net, self.run_title = net, title
+        self.showing_run = self.showing_run or switch
         self.changed()
         self.post_message(self.NetworkShown())
         return True
@@ -140,6 +146,9 @@ class Playground(InteractiveWidget):
         run_ended = getattr(self._train_view_class, "RunEnded", None)
         if run_ended is not None and isinstance(message, run_ended) and self._follows(message.view):
             self.call_next(self._take_run, message.view, message.record)
+        weights_changed = getattr(self._train_view_class, "WeightsChanged", None)
+        if weights_changed is not None and isinstance(message, weights_changed) and self._follows(message.view):
+            self.call_next(self._take_live, message.view, message.record, message.weights, message.epoch)
 
     def _take_earlier_runs(self) -> None:
         """A run finished before this widget was mounted (the learner came back to the step)."""
@@ -152,11 +161,27 @@ class Playground(InteractiveWidget):
     def _take_run(self, view: TrainView, record: RunRecord) -> None:
         if record.outcome != "finished" or not record.weights:
             return
+        acts, title = self._run_net(view, record, record.weights)
+        self.show_run(record.weights, acts, title, switch=self._live_run != (view, record.number))
+        self._live_run = None
+
+    def _take_live(self, view: TrainView, record: RunRecord, weights: list[dict[str, list[Any]]], epoch: int) -> None:
+        """A run in progress reported new weights: draw them (the first time, switch to the run)."""
+        if not weights:
+            return
+        acts, title = self._run_net(view, record, weights)
+        first = self._live_run != (view, record.number)
+        if self.show_run(weights, acts, f"{title}, epoch {epoch}", switch=first):
+            self._live_run = (view, record.number)
+
+    def _run_net(self, view: TrainView, record: RunRecord,
+                 weights: list[dict[str, list[Any]]]) -> tuple[list[str], str]:
+        """The activations of a run's layers and the title of its network."""
         layers = view.spec.layers
         hidden_act = str(record.settings.get("hidden_activation", layers[0].activation if layers else "relu"))
-        acts = [hidden_act] * (len(record.weights) - 1) + [layers[-1].activation if layers else "sigmoid"]
+        acts = [hidden_act] * (len(weights) - 1) + [layers[-1].activation if layers else "sigmoid"]
         seed = record.settings.get("seed", "?")
-        self.show_run(record.weights, acts, f"your run {record.number} (seed {seed}, {hidden_act})")
+        return acts, f"your run {record.number} (seed {seed}, {hidden_act})"
 
     # -- keys -----------------------------------------------------------------------------
     def _start_probe(self) -> tuple[int, int]:
