@@ -9,9 +9,7 @@ usual. It never writes: no migration, no journal rollback, nothing moved.
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
-from urllib.parse import quote
 
 #: `PRAGMA application_id` of every tui-tutor progress file ("tutr" in ASCII).
 APPLICATION_ID = 0x74757472
@@ -24,7 +22,10 @@ class Unknown(Exception):
 def saved_step(path: Path, learner: str, lesson: str) -> int | None:
     """The saved step (None when there is none, or no file yet); raises Unknown when unsure."""
     if not path.exists():
-        return None
+        return None  # a first visit: no sqlite3 to import before the first frame
+    import sqlite3
+    from urllib.parse import quote
+
     uri = "file:" + quote(str(path.absolute())) + "?mode=ro"
     try:
         conn = sqlite3.connect(uri, uri=True, timeout=0.2, isolation_level=None)
