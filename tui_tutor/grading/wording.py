@@ -321,3 +321,23 @@ def practice_run(train_id: str, name: str) -> str:
 
 def practice_no_run(train_id: str) -> str:
     return f"About your training: you have no run of {train_id} yet; train in the lesson first."
+
+
+def score_line(score: float, attempts: int, hints_open: int, revealed: bool, variant: int | None,
+               mastered: bool, optional: bool) -> str:
+    """"Score: 80%, 2 tries, 1 hint open, variant 1": a question's standing in one line, the
+    same in the full-screen panel and in line mode. `variant` is None for a question without
+    variants (numbered from 0 here, from 1 on screen)."""
+    bits = [f"Score: {round(score * 100)}%", f"{attempts} {'try' if attempts == 1 else 'tries'}"]
+    if hints_open:
+        bits.append(f"{hints_open} hint{'s' if hints_open != 1 else ''} open")
+    if revealed:
+        bits.append("solution shown")
+    if variant is not None:
+        bits.append(f"variant {variant + 1}")
+    if mastered:
+        bits.append("mastered")
+    text = ", ".join(bits)
+    if optional:
+        text += " (optional: not counted in the lesson score)"
+    return text

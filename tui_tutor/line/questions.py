@@ -16,7 +16,7 @@ from typing import Any
 
 from tui_tutor.grading.checkers import blank_cells, normalise
 from tui_tutor.grading.result import Result
-from tui_tutor.grading.wording import LETTERS, parts_lines, status_line
+from tui_tutor.grading.wording import LETTERS, parts_lines, score_line, status_line
 from tui_tutor.lesson.model import Question
 from tui_tutor.line.commands import Command
 from tui_tutor.line.io import LineIO
@@ -31,25 +31,11 @@ MAX_CELL = 24  # as the full-screen table: characters one cell takes
 FREE_TEXT = ("text", "reflect")
 
 
-def _pct(x: float) -> str:
-    return f"{round(x * 100)}%"
-
 
 def score_text(s: QuestionSession) -> str:
-    """"Score: 80%, 2 tries, 1 hint open, variant 1": the full-screen panel's score line."""
-    bits = [f"Score: {_pct(s.score)}", f"{s.attempts} {'try' if s.attempts == 1 else 'tries'}"]
-    if s.hints_shown:
-        bits.append(f"{s.hints_shown} hint{'s' if s.hints_shown != 1 else ''} open")
-    if s.revealed:
-        bits.append("solution shown")
-    if s.can_vary:
-        bits.append(f"variant {s.variant + 1}")
-    if s.mastered:
-        bits.append("mastered")
-    text = ", ".join(bits)
-    if s.base.optional:
-        text += " (optional: not counted in the lesson score)"
-    return text
+    """The full-screen panel's score line (one wording for both front ends)."""
+    return score_line(s.score, s.attempts, s.hints_shown, s.revealed, s.variant if s.can_vary else None,
+                      s.mastered, s.base.optional)
 
 
 def letters_list(n: int) -> str:

@@ -29,7 +29,7 @@ from textual.widgets import Input, Static
 from tui_tutor.ui.prose import ProseView
 
 from tui_tutor.grading.result import Result
-from tui_tutor.grading.wording import parts_lines, status_line
+from tui_tutor.grading.wording import parts_lines, score_line, status_line
 from tui_tutor.session import QuestionSession
 from tui_tutor.ui.questions.base import AnswerMixin, SubmitAnswer, ascii_mode, mark
 from tui_tutor.ui.questions.choice import ChoiceAnswer, MultiAnswer
@@ -58,9 +58,6 @@ def make_answer_widget(session: QuestionSession) -> Widget:
         return ReflectAnswer(q.kind, id="answer")
     return TypedAnswer(q.kind, id="answer")
 
-
-def _pct(x: float) -> str:
-    return f"{round(x * 100)}%"
 
 
 class QuestionPanel(Vertical):
@@ -329,21 +326,8 @@ class QuestionPanel(Vertical):
 
     def _score_text(self) -> str:
         s = self.session
-        bits = [f"Score: {_pct(s.score)}"]
-        tries = s.attempts
-        bits.append(f"{tries} {'try' if tries == 1 else 'tries'}")
-        if s.hints_shown:
-            bits.append(f"{s.hints_shown} hint{'s' if s.hints_shown != 1 else ''} open")
-        if s.revealed:
-            bits.append("solution shown")
-        if s.can_vary:
-            bits.append(f"variant {s.variant + 1}")
-        if s.mastered:
-            bits.append("mastered")
-        text = ", ".join(bits)
-        if s.base.optional:
-            text += " (optional: not counted in the lesson score)"
-        return text
+        return score_line(s.score, s.attempts, s.hints_shown, s.revealed, s.variant if s.can_vary else None,
+                          s.mastered, s.base.optional)
 
     def _parts_text(self, result: Result | None) -> str:
         """Wrong parts with their reason, then targeted messages not said already (see `wording`)."""
