@@ -77,7 +77,8 @@ def unreadable(kind: str, reason: str, **facts: Any) -> str:
     if reason == "internal":
         return f"This answer could not be graded ({facts.get('error', 'an error')})."
     if reason == "train_first":
-        return "This question is about your own training run: train the model first (key t in the training view)."
+        return ("This question is about your own training run: train the model first "
+                "(key t in the training view, or type train in line mode).")
     if reason == "unreadable":
         problem = str(facts.get("problem", "could not read the answer"))
         if "cell" in facts:
