@@ -346,6 +346,26 @@ def _huber_mistakes() -> list[Mistake]:
     ]
 
 
+def _image_mistakes() -> dict[str, list[Mistake]]:  # lesson 5
+    n = lambda v, k: int(v[k])  # noqa: E731
+    return {
+        "pixel-count": [
+            Mistake(None, lambda v: n(v, "side") ** 2 if n(v, "channels") > 1 else None, "That is one channel"),
+            Mistake(None, lambda v: n(v, "side") * n(v, "channels"), "multiply the height by the width"),
+        ],
+        "image-dense-params": [
+            Mistake(None, lambda v: n(v, "side") ** 2 * n(v, "channels") * n(v, "units"), "Those are the weights only"),
+            Mistake(None, lambda v: (n(v, "side") ** 2 + 1) * n(v, "units") if n(v, "channels") > 1 else None,
+                    "Count every channel"),
+        ],
+        "conv-params": [
+            Mistake(None, lambda v: n(v, "filters") * n(v, "kernel") ** 2 * n(v, "channels"), "Each filter also has one bias"),
+            Mistake(None, lambda v: n(v, "filters") * (n(v, "kernel") ** 2 + 1) if n(v, "channels") > 1 else None,
+                    "A filter covers all channels"),
+        ],
+    }
+
+
 #: question id -> its named mistakes, in the order of its feedback conditions.
 MISTAKES: dict[str, list[Mistake]] = {
     "neuron-output": _neuron_mistakes(),
@@ -355,6 +375,7 @@ MISTAKES: dict[str, list[Mistake]] = {
     "huber-vs-squared": _huber_mistakes(),
     "standardize-value": _standardize_mistakes(),
     "penguin-params": _penguin_params_mistakes(),
+    **_image_mistakes(),
 }
 
 

@@ -75,7 +75,7 @@ def test_a_run_stopped_mid_run_ends_with_a_clean_stopped_event(slurm_cluster, tm
     run.stop()
     thread.join(60)
     assert not thread.is_alive(), statuses
-    assert isinstance(run.result, Stopped) and run.result.epoch >= 2
+    assert isinstance(run.result, Stopped) and run.result.epoch >= 2 and run.result.reason == "stopped (by you)"
     last = json.loads(run.job.events_file.read_text().splitlines()[-1])
     assert last["event"] == "Stopped" and last["reason"] == "stopped (by you)"
     _wait_for(lambda: {j.job_id: j for j in query_jobs()}[run.job.job_id].finished, 30, "the job to end")

@@ -225,3 +225,34 @@ def test_loader_reports_bad_target_and_time_at_their_lines():
 def _load(text):
     result = parse_lesson(text, Path("s.md"))
     return result.lesson, [str(p) for p in result.errors]
+
+
+def test_a_stopped_events_reason_is_kept_when_read_back():
+    from tui_tutor.training.events import Stopped as StoppedEvent
+    from tui_tutor.training.events import event_from_json as from_json
+    from tui_tutor.training.records import RunRecord as Record
+
+    line = '{"event": "Stopped", "run_id": "r", "epoch": 3, "history": {}, "reason": "stopped (time limit)"}'
+    event = from_json(line)
+    assert isinstance(event, StoppedEvent) and event.reason == "stopped (time limit)"
+    assert "reason" not in StoppedEvent("r", 1).to_dict() and StoppedEvent("r", 1).to_dict()["epoch"] == 1
+    record = Record(1, {})
+    record.observe(event)
+    assert record.failure == "stopped (time limit)"
+
+
+def test_site_config_option_is_checked_and_passed_to_the_slurm_source(tmp_path, monkeypatch):
+    from tui_tutor import cli
+    from tui_tutor.slurm.job import SITE_CONFIG_ENV, load_site_config
+
+    monkeypatch.delenv(SITE_CONFIG_ENV, raising=False)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("partition: gpu\ntime: soon\n")
+    problem = cli._use_site_config(bad)
+    assert problem is not None and f"{bad}:2:" in problem and SITE_CONFIG_ENV not in __import__("os").environ
+    good = tmp_path / "site.yaml"
+    good.write_text("partition: gpu\ntime: '00:10:00'\n")
+    assert cli._use_site_config(good) is None
+    site = load_site_config()  # what the training view's Slurm source reads
+    assert site.partition == "gpu" and site.time == "00:10:00" and site.path == good
+    assert cli._app_parser().parse_args(["--site-config", str(good)]).site_config == good

@@ -242,3 +242,71 @@ def test_confusion_matrix_after_a_penguin_run(snap_compare, tmp_path, ascii_mode
         await pilot.pause()
 
     assert snap_compare(_app(tmp_path, ascii_mode, **_lesson(path)), terminal_size=SIZE, run_before=run_before)
+
+
+WEATHER_LESSON = """---
+title: Weather
+---
+
+## Predicted against true
+
+::: train
+id: weather
+dataset: weather
+standardize: true
+split: {test: 0.2, seed: 1}
+validation_split: 0.25
+layers:
+  - {units: 10, activation: relu}
+  - {units: 1, activation: linear}
+loss: mse
+metrics: []
+learning_rate: 0.001
+epochs: 100
+batch_size: 32
+seed: 1
+:::
+"""
+
+
+def _weather_events() -> list:
+    """A finished weather run with fixed, made-up numbers: no TensorFlow needed."""
+    from tui_tutor.training.events import EpochEnd, Finished, Loaded, Loading, Started
+
+    run = "weather-1-snap"
+    events: list = [Loading(run), Loaded(run, {"tensorflow": "2.21.0"}, 2.0),
+                    Started(run, {"dataset": "weather", "epochs": 100, "seed": 1}, 100)]
+    losses = [60 * 0.9 ** epoch + 7 for epoch in range(0, 100, 2)]
+    val = [55 * 0.9 ** epoch + 7.5 for epoch in range(0, 100, 2)]
+    for index, (loss, val_loss) in enumerate(zip(losses, val, strict=True)):
+        events.append(EpochEnd(run, 2 * (index + 1), {"loss": loss, "val_loss": val_loss}, index * 0.02))
+    history = {"epoch": [2 * (i + 1) for i in range(len(losses))], "loss": losses, "val_loss": val}
+    pairs = []
+    for i in range(120):
+        true = 3 + 30 * ((i * 0.6180339887) % 1.0)
+        pairs.append([round(true, 2), round(true + ((i * 7) % 11 - 5) * 0.6, 2)])
+    events.append(Finished(run, history, [], 1.0, {"loss": 9.0, "rmse": 3.0, "baseline_rmse": 2.89},
+                           predictions=pairs))
+    return events
+
+
+@modes
+def test_scatter_of_predicted_against_true_after_a_weather_run(snap_compare, tmp_path, ascii_mode):
+    """A finished regression run, scrolled to its predicted-against-true plot with the diagonal."""
+    path = tmp_path / "weather.md"
+    path.write_text(WEATHER_LESSON, encoding="utf-8")
+
+    async def run_before(pilot) -> None:
+        await pilot.pause()
+        view = pilot.app.screen.query_one(TrainView)
+        view.start_run = lambda spec, overrides, emit: ReplayRun(_weather_events(), emit)
+        await pilot.press("t")
+        deadline = time.monotonic() + 30
+        while not (view.runs and view.runs[-1].outcome != "running"):
+            assert time.monotonic() < deadline, "the replayed run did not end"
+            await pilot.pause(0.05)
+        await pilot.pause()
+        pilot.app.screen.query_one("#step-body").scroll_end(animate=False)
+        await pilot.pause()
+
+    assert snap_compare(_app(tmp_path, ascii_mode, **_lesson(path)), terminal_size=SIZE, run_before=run_before)

@@ -119,7 +119,7 @@ def test_datasets_shapes_without_network(monkeypatch):
         x, y = datasets.load(name)
         info = datasets.info(name)
         assert len(x) == len(y) == info.rows
-        assert x.ndim == 2 and y.shape == (info.rows, 1)
+        assert x.ndim in (2, 4) and y.shape == (info.rows, 1)  # rows of features, or images (rows, h, w, channels)
         assert x.dtype == np.float32 and y.dtype == np.float32
         # penguins keeps its missing measurements as NaN: prepare(drop_missing=True) drops them
         assert np.isfinite(datasets.prepare(name, drop_missing=True).x_train).all() if name == "penguins" \

@@ -40,6 +40,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="TensorFlow threads for training runs (default 2: login nodes are shared)")
     parser.add_argument("--max-train-seconds", type=float, default=600, metavar="S",
                         help="stop a training run after S seconds (default 600); bigger runs belong on a compute node")
+    parser.add_argument("--site-config", type=Path, default=None, metavar="FILE",
+                        help="the Slurm site config (partition, account, time, runs_dir...) for runs sent with S; "
+                             "default $TUI_TUTOR_SITE_CONFIG, then ~/.config/tui-tutor/site.yaml")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,6 +58,19 @@ def main(argv: list[str] | None = None) -> int:
     review = bool(argv) and argv[0] == "review"
     args = _app_parser().parse_args(argv[1:] if review else argv)
     return _run_app(args, review=review)
+
+
+def _use_site_config(path: Path) -> str | None:
+    """Check the site config now (a typo shows before the tutor starts), and hand it to the Slurm
+    source through ``$TUI_TUTOR_SITE_CONFIG`` (read when a run is sent); the problem, or None."""
+    from tui_tutor.slurm.job import SITE_CONFIG_ENV, SlurmError, load_site_config
+
+    try:
+        load_site_config(path)
+    except SlurmError as exc:
+        return f"tui-tutor: --site-config: {exc}"
+    os.environ[SITE_CONFIG_ENV] = str(path.expanduser().absolute())
+    return None
 
 
 def _jobs(argv: list[str]) -> int:
@@ -196,6 +212,13 @@ def _run_app(args: argparse.Namespace, review: bool = False) -> int:
         if not folder.is_dir():
             print(f"tui-tutor: --lessons {folder}: not a folder", file=sys.stderr)
             return 2
+    if args.site_config is not None:
+        problem = _use_site_config(args.site_config)
+        if problem is not None:
+            print(problem, file=sys.stderr)
+            return 2
+    if args.data_dir is not None:  # Slurm run folders go under the data folder chosen here
+        os.environ["TUI_TUTOR_DATA_DIR"] = str(Path(args.data_dir).expanduser())
     reason = _line_reason(args)
     if reason is not None:
         return _run_line(args, reason, review)

@@ -72,6 +72,13 @@ class RunResults:
         if any(kept is record for _, kept in self._kept):
             return record
         self._kept.append((lesson_id, record))
+        if record.slurm_job and record.run_id:  # a run another tutor (or an earlier session) stored already is not stored twice
+            rows = self._with_store("read your runs", lambda s: s.runs(self.learner, lesson_id, record.train_id))
+            for row in rows or ():
+                if row["run"].get("run_id") == record.run_id:
+                    record.store_id = row["id"]
+                    self.record(record.train_id, record.values())
+                    return record
         data = record.to_dict()
         store_id = self._with_store("save the run", lambda s: s.record_run(self.learner, lesson_id, record.train_id, data))
         if store_id is not None:

@@ -22,6 +22,7 @@ from tui_tutor.lesson.model import (
     Feedback,
     Interactive,
     Item,
+    LAYER_TYPES,
     LayerSpec,
     Lesson,
     LessonError,
@@ -41,6 +42,7 @@ from tui_tutor.lesson.model import (
 from tui_tutor.lesson.names import (
     ACTIVATIONS,
     DATASET_CLASSES,
+    DATASET_INPUT_SHAPES,
     DATASET_NAMES as DATASETS,
     DATASETS_WITH_MISSING,
     LOSSES,
@@ -330,13 +332,19 @@ class _Builder:
             target=fields.choice("target", TRAIN_TARGETS, "local") or "local",
             resources=_resources(fields),
         )
-        fields.check_unknown({"id", "layers", *spec})
+        patience = _early_stopping(fields)
+        if patience is not None and not validation_split:
+            fields.error("`early_stopping` watches the validation loss: add a `validation_split`", "early_stopping")
+        fields.check_unknown({"id", "layers", "early_stopping", *spec})
         _check_data_steps(fields, spec, layers)
+        raw_layers = fields.raw("layers")
+        if isinstance(raw_layers, list) and len(layers) == len(raw_layers):
+            _check_shapes(fields, spec["dataset"], layers)
         if train_id is None or not layers:
             return None
         self.compare_refs.extend((train_id, other, fields.line("compare")) for other in spec["compare"])
         self.train_ids.add(train_id)
-        return TrainSpec(id=train_id, line=line, layers=tuple(layers), **spec)
+        return TrainSpec(id=train_id, line=line, layers=tuple(layers), patience=patience, **spec)
 
     # -- questions ---------------------------------------------------------------
     def question(self, fields: Fields, line: int) -> Question | None:
@@ -492,6 +500,16 @@ def _split(f: Fields) -> SplitSpec | None:
     return SplitSpec(test=float(test if test is not None else 0.2), stratify=stratify, seed=seed or 0)
 
 
+def _early_stopping(f: Fields) -> int | None:
+    """`early_stopping: {patience: 10}`: the patience in epochs, or None without the key."""
+    if not f.has("early_stopping"):
+        return None
+    sub = f.sub("early_stopping", f.mapping("early_stopping"), "`early_stopping`")
+    patience = sub.integer("patience", 10, minimum=1, maximum=MAX_EPOCHS)
+    sub.check_unknown({"patience"})
+    return int(patience) if patience is not None else 10
+
+
 def _check_data_steps(f: Fields, spec: dict[str, Any], layers: list[LayerSpec]) -> None:
     """What a dataset needs before it can be trained on: checked here, where the line is known."""
     dataset = spec["dataset"]
@@ -535,11 +553,70 @@ def _resources(f: Fields) -> Resources:
     return resources
 
 
+MAX_FILTERS, MAX_KERNEL = 256, 16
+
+
 def _layer(f: Fields, index: int) -> LayerSpec | None:
+    kind = f.choice("type", LAYER_TYPES, "Dense") or "Dense"
+    if kind == "Conv2D":
+        filters = f.integer("filters", required=True, minimum=1, maximum=MAX_FILTERS)
+        kernel = f.integer("kernel_size", required=True, minimum=1, maximum=MAX_KERNEL)
+        activation = f.choice("activation", ACTIVATIONS, "linear") or "linear"
+        f.check_unknown({"type", "filters", "kernel_size", "activation"})
+        return LayerSpec(activation=activation, type=kind, filters=filters, kernel_size=kernel) \
+            if filters and kernel else None
+    if kind == "MaxPooling2D":
+        pool = f.integer("pool_size", 2, minimum=1, maximum=MAX_KERNEL)
+        f.check_unknown({"type", "pool_size"})
+        return LayerSpec(type=kind, pool_size=pool) if pool else None
+    if kind == "Dropout":
+        rate = f.number("rate", required=True, minimum=0)
+        if rate is not None and rate >= 1:
+            f.error("a Dropout `rate` is the share of inputs dropped: at least 0 and below 1", "rate")
+            rate = None
+        f.check_unknown({"type", "rate"})
+        return LayerSpec(type=kind, rate=rate) if rate is not None else None
+    if kind == "Flatten":
+        f.check_unknown({"type"})
+        return LayerSpec(type=kind)
     units = f.integer("units", required=True, minimum=1, maximum=MAX_UNITS)
     activation = f.choice("activation", ACTIVATIONS, "linear") or "linear"
-    f.check_unknown({"units", "activation"})
+    f.check_unknown({"type", "units", "activation"})
     return LayerSpec(units=units, activation=activation) if units else None
+
+
+def _check_shapes(f: Fields, dataset: str | None, layers: list[LayerSpec]) -> None:
+    """Follow the shape of one input row through the layers, where the dataset's is known:
+    image layers need an image, Dense a flat row, and the last layer must be Dense."""
+    shape = DATASET_INPUT_SHAPES.get(dataset or "")
+    for i, layer in enumerate(layers):
+        where = ("layers", i)
+        if shape is None:
+            break
+        name = f"layer {i + 1} ({layer.type})"
+        if layer.type in ("Conv2D", "MaxPooling2D"):
+            if len(shape) != 3:
+                f.error(f"{name} needs an image (height, width, channels); its input has shape {shape}", *where)
+                return
+            size = layer.kernel_size if layer.type == "Conv2D" else layer.pool_size
+            if size > min(shape[0], shape[1]):
+                f.error(f"{name}: a window of {size}x{size} does not fit its {shape[0]}x{shape[1]} input", *where)
+                return
+            shape = ((shape[0] - size + 1, shape[1] - size + 1, layer.filters) if layer.type == "Conv2D"
+                     else (shape[0] // size, shape[1] // size, shape[2]))
+        elif layer.type == "Flatten":
+            total = 1
+            for n in shape:
+                total *= n
+            shape = (total,)
+        elif layer.dense:
+            if len(shape) != 1:
+                f.error(f"{name} needs a flat row but its input has shape {shape}: add a Flatten layer before it",
+                        *where)
+                return
+            shape = (layer.units,)
+    if layers and not layers[-1].dense:
+        f.error(f"the last layer must be Dense (the output); it is {layers[-1].type}", "layers", len(layers) - 1)
 
 
 def _tolerances(f: Fields) -> tuple[float, float]:

@@ -166,10 +166,46 @@ class Interactive:
     line: int
 
 
+#: Layer types a `train` block may use (`type:` of a layer; Dense when left out).
+LAYER_TYPES: tuple[str, ...] = ("Dense", "Conv2D", "MaxPooling2D", "Flatten", "Dropout")
+
+
 @dataclass(frozen=True)
 class LayerSpec:
-    units: int
+    """One Keras layer: Dense (`units`), Conv2D (`filters`, square `kernel_size`), MaxPooling2D
+    (square `pool_size`), Flatten, or Dropout (`rate`). `activation` is for Dense and Conv2D."""
+
+    units: int = 0
     activation: str = "linear"
+    type: str = "Dense"
+    filters: int = 0
+    kernel_size: int = 0
+    pool_size: int = 0
+    rate: float = 0.0
+
+    @property
+    def dense(self) -> bool:
+        return self.type == "Dense"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Dense layers as `{"units", "activation"}` (as before); the others name their `type`."""
+        if self.type == "Conv2D":
+            return {"type": self.type, "filters": self.filters, "kernel_size": self.kernel_size,
+                    "activation": self.activation}
+        if self.type == "MaxPooling2D":
+            return {"type": self.type, "pool_size": self.pool_size}
+        if self.type == "Dropout":
+            return {"type": self.type, "rate": self.rate}
+        if self.type == "Flatten":
+            return {"type": self.type}
+        return {"units": self.units, "activation": self.activation}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LayerSpec:
+        kind = str(data.get("type", "Dense"))
+        return cls(units=int(data.get("units", 0)), activation=str(data.get("activation", "linear")), type=kind,
+                   filters=int(data.get("filters", 0)), kernel_size=int(data.get("kernel_size", 0)),
+                   pool_size=int(data.get("pool_size", 0)), rate=float(data.get("rate", 0.0)))
 
 
 @dataclass(frozen=True)
@@ -228,18 +264,22 @@ class TrainSpec:
     #: `target: slurm` sends the run to Slurm (asking for `resources`) where `sbatch` is found.
     target: str = "local"
     resources: Resources = Resources()
+    #: `early_stopping: {patience: N}`: stop once the validation loss has not improved for N
+    #: epochs, and keep the weights of its best epoch (None: train every epoch).
+    patience: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON data (layers as `{"units", "activation"}`): what a training worker is sent."""
+        """Plain JSON data (layers as `LayerSpec.to_dict` writes them): what a training worker is sent."""
         return {
             "id": self.id, "line": self.line, "dataset": self.dataset,
-            "layers": [{"units": layer.units, "activation": layer.activation} for layer in self.layers],
+            "layers": [layer.to_dict() for layer in self.layers],
             "loss": self.loss, "optimizer": self.optimizer, "learning_rate": self.learning_rate,
             "epochs": self.epochs, "batch_size": self.batch_size, "validation_split": self.validation_split,
             "seed": self.seed, "metrics": list(self.metrics), "steps_per_epoch": self.steps_per_epoch,
             "drop_missing": self.drop_missing, "one_hot": self.one_hot, "standardize": self.standardize,
             "split": None if self.split is None else {
                 "test": self.split.test, "stratify": self.split.stratify, "seed": self.split.seed},
+            **({"early_stopping": {"patience": self.patience}} if self.patience is not None else {}),
             **({"target": self.target} if self.target != "local" else {}),
             **({"resources": self.resources.to_dict()} if self.resources.to_dict() else {}),
         }
@@ -248,10 +288,12 @@ class TrainSpec:
     def from_dict(cls, data: dict[str, Any]) -> TrainSpec:
         """The spec `to_dict` wrote (unknown keys are ignored; missing ones take the defaults)."""
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        known["layers"] = tuple(LayerSpec(int(layer["units"]), str(layer.get("activation", "linear")))
-                                for layer in known.get("layers", ()))
+        known["layers"] = tuple(LayerSpec.from_dict(layer) for layer in known.get("layers", ()))
         if "metrics" in known:
             known["metrics"] = tuple(known["metrics"])
+        stopping = data.get("early_stopping")
+        if isinstance(stopping, dict) and stopping.get("patience") is not None:
+            known["patience"] = int(stopping["patience"])
         if isinstance(known.get("split"), dict):
             known["split"] = SplitSpec(**{k: v for k, v in known["split"].items() if k in ("test", "stratify", "seed")})
         elif "split" in known:

@@ -35,9 +35,13 @@ ACTIVATIONS: tuple[str, ...] = (
     "swish",
 )
 #: Built-in datasets (see `training/datasets.py`; a test keeps the two in step).
-DATASET_NAMES: tuple[str, ...] = ("xor", "moons", "noisy-sine", "penguins")
+DATASET_NAMES: tuple[str, ...] = ("xor", "moons", "noisy-sine", "penguins", "weather", "digits")
 #: Datasets whose target is a class name: their classes, in the order of the one-hot columns.
-DATASET_CLASSES: dict[str, tuple[str, ...]] = {"penguins": ("Adelie", "Chinstrap", "Gentoo")}
+DATASET_CLASSES: dict[str, tuple[str, ...]] = {"penguins": ("Adelie", "Chinstrap", "Gentoo"),
+                                               "digits": tuple(str(d) for d in range(10))}
+#: The shape of one input row (without the batch axis), for the loader's layer checks.
+DATASET_INPUT_SHAPES: dict[str, tuple[int, ...]] = {
+    "xor": (2,), "moons": (2,), "noisy-sine": (1,), "penguins": (4,), "weather": (6,), "digits": (8, 8, 1)}
 #: Datasets with missing values: a `train` block on them needs `drop_missing: true`.
 DATASETS_WITH_MISSING: frozenset[str] = frozenset({"penguins"})
 
@@ -54,6 +58,8 @@ RUN_VALUE_NAMES: dict[str, str] = {
     "test_loss": "loss on the held-out test set (a `split:` run)",
     "test_accuracy": "accuracy on the held-out test set (a `split:` run)",
     "test_errors": "test rows the network got wrong (a `split:` run)",
+    "test_rmse": "root mean squared error on the held-out test set (a `split:` run with loss mse)",
+    "baseline_rmse": "root mean squared error of the dataset's baseline guess on the test set (weather: tomorrow = today)",
     "test_rows": "rows in the test set (a `split:` run)",
 }
 #: Hidden units of the first layer that get run values of their own (two-input networks).

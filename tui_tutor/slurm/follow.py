@@ -331,6 +331,7 @@ class SlurmRun:
         self.info: JobInfo | None = None
         self.result: Event | None = None
         self._stop = threading.Event()
+        self._detached = threading.Event()
         self._wake = threading.Event()
         self._stop_sent = False
         self._status = ""
@@ -346,8 +347,21 @@ class SlurmRun:
         self.emit(event)
         return event
 
+    @classmethod
+    def attach(cls, job: Job, spec: TrainSpec, emit: Callable[[Event], None], **options: Any) -> SlurmRun:
+        """Follow a job submitted earlier (by this tutor or one that has quit): its events file
+        is read from the start, so what happened meanwhile is shown first."""
+        run = cls(spec, {}, emit, **options)
+        run.job = job
+        return run
+
     def run(self) -> Event | None:
         run_id = f"{self.spec.id}-slurm"
+        if self.job is not None and self.job.job_id is not None:
+            job = self.job
+            self.emit(Loading(job.run_id))
+            self._say(f"Slurm job {job.job_id} re-attached ({job.folder})")
+            return self._follow(job)
         if self._stop.is_set():
             return self._final(Stopped(run_id, 0, {}))
         try:
@@ -361,10 +375,17 @@ class SlurmRun:
         assert job.job_id is not None
         self.emit(Loading(job.run_id))
         self._say(f"Slurm job {job.job_id} submitted ({job.folder})")
+        return self._follow(job)
+
+    def _follow(self, job: Job) -> Event | None:
+        assert job.job_id is not None
         follower = EventFollower(job.events_file)
         ended_at: float | None = None
         started = False
+        missing = 0
         while True:
+            if self._detached.is_set():
+                return None  # the job goes on without us; a later tutor re-attaches
             if self._stop.is_set() and not self._stop_sent:
                 self._send_stop()
             for event in follower.poll():
@@ -376,7 +397,12 @@ class SlurmRun:
             jobs = self.poller.poll()
             if jobs is not None:
                 info = jobs.get(job.job_id)
+                if info is None and ended_at is None:
+                    missing += 1
+                    if missing >= 2:  # Slurm forgot it (MinJobAge): it ended while no tutor followed it
+                        ended_at = self.clock()
                 if info is not None:
+                    missing = 0
                     self.info = info
                     if not started or info.finished:
                         self._say(describe_job(info))
@@ -423,14 +449,21 @@ class SlurmRun:
         self._stop.set()
         self._wake.set()
 
+    def detach(self) -> None:
+        """Stop following, leave the job running (the tutor quits or the learner leaves the step)."""
+        self._detached.set()
+        self._wake.set()
+
 
 def slurm_runs(*, site: SiteConfig | None = None, runs_dir: str | Path | None = None,
                sbatch_args: Sequence[str] = (), on_status: Callable[[str], None] | None = None,
-               file_interval: float = 1.0, max_seconds: float | None = None) -> Callable[..., SlurmRun]:
+               file_interval: float = 1.0, max_seconds: float | None = None,
+               on_job: Callable[[Job], None] | None = None) -> Callable[..., SlurmRun]:
     """A run source (``StartRun``): each run is a Slurm batch job (see :class:`SlurmRun`)."""
 
     def start(spec: TrainSpec, overrides: dict[str, Any], emit: Callable[[Event], None]) -> SlurmRun:
         return SlurmRun(spec, overrides, emit, site=site, runs_dir=runs_dir, sbatch_args=sbatch_args,
-                        on_status=on_status, file_interval=file_interval, max_seconds=max_seconds)
+                        on_status=on_status, file_interval=file_interval, max_seconds=max_seconds,
+                        on_job=on_job)
 
     return start

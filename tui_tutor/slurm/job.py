@@ -277,3 +277,61 @@ def submit(job: Job, *extra: str, timeout: float = SBATCH_TIMEOUT) -> Job:
         raise SlurmError(f"sbatch answered {done.stdout.strip()!r}, not a job id")
     (job.folder / "job-id").write_text(job_id + "\n", encoding="utf-8")
     return Job(run_id=job.run_id, folder=job.folder, job_id=job_id, extra=job.extra)
+
+
+# --------------------------------------------------------------------------- jobs outlive the tutor
+TUTOR_FILE = "tutor.json"
+STORED_FILE = "stored"
+
+
+def write_tutor_info(job: Job, info: dict[str, Any]) -> None:
+    """What the tutor needs to show the run again after a restart (train id, settings, number)."""
+    (job.folder / TUTOR_FILE).write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")
+
+
+def read_tutor_info(folder: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((folder / TUTOR_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def unstored_jobs(runs_dir: Path, train_id: str, known_run_ids: set[str] | frozenset[str] = frozenset()) -> list[Job]:
+    """Submitted jobs of ``train_id`` in ``runs_dir`` whose run is not stored yet, oldest first.
+
+    A run folder counts when it has a ``job-id`` and a ``tutor.json`` naming ``train_id``, and
+    neither a ``stored`` marker nor a run id in ``known_run_ids`` (runs already in the store).
+    """
+    found: list[tuple[float, Job]] = []
+    try:
+        folders = list(runs_dir.iterdir())
+    except OSError:
+        return []
+    for folder in folders:
+        id_file = folder / "job-id"
+        if folder.name in known_run_ids or (folder / STORED_FILE).exists() or not id_file.is_file():
+            continue
+        info = read_tutor_info(folder)
+        if info.get("train_id") != train_id:
+            continue
+        try:
+            job_id = id_file.read_text(encoding="utf-8").strip()
+            mtime = id_file.stat().st_mtime
+        except OSError:
+            continue
+        if job_id.isdigit():
+            found.append((mtime, Job(run_id=folder.name, folder=folder, job_id=job_id, extra=info)))
+    return [job for _, job in sorted(found, key=lambda pair: pair[0])]
+
+
+def claim_store(folder: Path) -> bool:
+    """Atomically claim the right to store this run (``O_EXCL`` on ``stored``): True once, for one tutor."""
+    try:
+        fd = os.open(folder / STORED_FILE, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        return False
+    except OSError:
+        return True  # an unwritable folder: store it (the store's run-id check still guards)
+    os.close(fd)
+    return True

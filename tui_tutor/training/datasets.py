@@ -10,6 +10,7 @@ of the rows (as Keras' ``validation_split`` does), which is then a fair random s
 | ``moons`` | 120 | (120, 2) two noisy half circles | (120, 1) class 0/1 | classification, overfitting |
 | ``noisy-sine`` | 40 | (40, 1) in [-1, 1] | (40, 1) sin(3x) + noise | regression, overfitting |
 | ``penguins`` | 344 | (344, 4) bill length and depth (mm), flipper length (mm), body mass (g); NaN where missing | (344, 1) species 0/1/2 | classification, preprocessing |
+| ``weather`` | 1460 | (1460, 6) one Seattle day: max and min temperature (C), precipitation (mm), wind (m/s), season as cos/sin of the day of the year | (1460, 1) the next day's max temperature (C) | regression, monitoring |
 
 Arrays are float32, ready for Keras. ``penguins`` is the one dataset read from a file: the
 ``penguins.csv`` that the ``palmerpenguins`` package ships (Palmer Station LTER, Gorman,
@@ -17,11 +18,24 @@ Williams and Fraser 2014; CC0). It is found without importing the package, whose
 ``__init__`` imports pandas (~0.4 s); the csv module reads the 344 rows in about 2 ms. Its
 rows must be prepared before training (``prepare``): drop the two with missing measurements,
 one-hot the species, hold back a test set, standardize.
+
+``weather`` is read the same way from the ``seattle-weather.csv`` that the ``vega_datasets``
+package ships (daily NOAA records for Seattle, 2012-2015, public domain), again without
+importing the package (its ``__init__`` imports pandas). Its rows stay in date order; a
+``split:`` draws the test days at random. Its baseline is persistence, "tomorrow's maximum
+equals today's": ``Prepared.baseline_rmse`` is that guess's RMSE on the test rows.
+
+``digits`` (1,797 rows; x (1797, 8, 8, 1), pixels scaled to 0-1; y the digit 0-9; lesson 5,
+convolutional networks) is the ``digits.csv.gz`` that scikit-learn ships (UCI "Optical
+Recognition of Handwritten Digits", Alpaydin and Kaynak 1998; CC BY 4.0), also found without
+importing the package; numpy reads its rows of 64 pixel counts (0-16) and the digit.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime
+import gzip
 import importlib.util
 import math
 from dataclasses import dataclass
@@ -44,6 +58,8 @@ class DatasetInfo:
     features: tuple[str, ...] = ()
     #: For task "classes": the class names, by the index y holds.
     classes: tuple[str, ...] = ()
+    #: For task "regression": the feature that, copied as it is, is the baseline guess of y.
+    baseline_feature: str = ""
 
 
 def _xor() -> tuple[np.ndarray, np.ndarray]:
@@ -122,6 +138,59 @@ def _penguins() -> tuple[np.ndarray, np.ndarray]:
     return np.array(rows_x, dtype=np.float32), np.array(rows_y, dtype=np.float32)[:, None]
 
 
+WEATHER_FEATURES = ("temp_max", "temp_min", "precipitation", "wind", "season_cos", "season_sin")
+
+
+def weather_csv() -> Path:
+    """The ``seattle-weather.csv`` shipped by the ``vega_datasets`` package (found, not imported)."""
+    spec = importlib.util.find_spec("vega_datasets")
+    places = list(spec.submodule_search_locations or []) if spec is not None else []
+    for place in places:
+        path = Path(place) / "_data" / "seattle-weather.csv"
+        if path.is_file():
+            return path
+    raise DatasetUnavailable("the weather data comes with the Python package vega_datasets, which is not "
+                             "installed here: pip install vega_datasets")
+
+
+def _weather() -> tuple[np.ndarray, np.ndarray]:
+    """One row per day but the last, in date order: the day's six features, and as y the
+    next day's maximum temperature."""
+    days: list[list[float]] = []
+    with weather_csv().open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            year, month, day = (int(part) for part in row["date"].split("/"))
+            angle = 2.0 * math.pi * (_day_of_year(year, month, day) - 1) / 365.25
+            days.append([_number(row["temp_max"]), _number(row["temp_min"]), _number(row["precipitation"]),
+                         _number(row["wind"]), math.cos(angle), math.sin(angle)])
+    x = np.array(days[:-1], dtype=np.float32)
+    y = np.array([[today[0]] for today in days[1:]], dtype=np.float32)
+    return x, y
+
+
+def _day_of_year(year: int, month: int, day: int) -> int:
+    return datetime.date(year, month, day).timetuple().tm_yday
+
+
+def digits_csv() -> Path:
+    """The ``digits.csv.gz`` shipped by scikit-learn (found, not imported)."""
+    spec = importlib.util.find_spec("sklearn")
+    for place in list(spec.submodule_search_locations or []) if spec is not None else []:
+        path = Path(place) / "datasets" / "data" / "digits.csv.gz"
+        if path.is_file():
+            return path
+    raise DatasetUnavailable("the digits data comes with the Python package scikit-learn, which is not "
+                             "installed here: pip install scikit-learn")
+
+
+def _digits() -> tuple[np.ndarray, np.ndarray]:
+    """The 1,797 digit images in the file's order: (rows, 8, 8, 1) in 0-1, and the digit."""
+    with gzip.open(digits_csv(), "rt", encoding="ascii") as handle:
+        table = np.loadtxt(handle, delimiter=",", dtype=np.float32)
+    x = (table[:, :64] / 16.0).reshape(-1, 8, 8, 1)
+    return x.astype(np.float32), table[:, 64:65].astype(np.float32)
+
+
 def _number(text: str) -> float:
     try:
         return float(text)
@@ -155,6 +224,23 @@ DATASETS: dict[str, DatasetInfo] = {
         _penguins,
         features=PENGUIN_FEATURES,
         classes=PENGUIN_SPECIES,
+    ),
+    "weather": DatasetInfo(
+        "weather",
+        1460,
+        "regression",
+        "Seattle, 2012-2015: one day's temperatures, rain, wind and season; y is the next day's max temperature.",
+        _weather,
+        features=WEATHER_FEATURES,
+        baseline_feature="temp_max",
+    ),
+    "digits": DatasetInfo(
+        "digits",
+        1797,
+        "classes",
+        "Handwritten digits 0-9 as 8x8 grey images (pixels 0-1), from scikit-learn's copy of UCI optdigits.",
+        _digits,
+        classes=DATASET_CLASSES["digits"],
     ),
 }
 
@@ -208,6 +294,11 @@ class Prepared:
     classes: tuple[str, ...]
     #: Rows dropped for a missing value.
     dropped: int = 0
+    #: For a dataset with a baseline guess: its root mean squared error on the test rows
+    #: (on all rows without a split), in y's units.
+    baseline_rmse: float | None = None
+    #: With a split: the dataset's row number (as `load` gives them) of each test row.
+    test_index: np.ndarray | None = None
 
 
 def prepare(name: str, *, drop_missing: bool = False, one_hot: bool = False, standardize: bool = False,
@@ -218,8 +309,9 @@ def prepare(name: str, *, drop_missing: bool = False, one_hot: bool = False, sta
     deviation. Raises ``ValueError`` (for the learner) when the steps do not fit the data."""
     data = info(name)
     x, y = load(name)
-    missing = np.isnan(x).any(axis=1) | np.isnan(y).any(axis=1)
+    missing = np.isnan(x.reshape(len(x), -1)).any(axis=1) | np.isnan(y).any(axis=1)
     dropped = int(missing.sum())
+    kept = np.flatnonzero(~missing)
     if dropped and not drop_missing:
         raise ValueError(f"dataset {name!r} has {dropped} rows with a missing value: add drop_missing: true")
     if dropped:
@@ -230,10 +322,17 @@ def prepare(name: str, *, drop_missing: bool = False, one_hot: bool = False, sta
             raise ValueError(f"one_hot needs a dataset of classes; {name!r} has none")
         y = np.eye(len(data.classes), dtype=np.float32)[labels]
     test_part = None
+    test_index = None
     if test > 0:
         groups = labels if labels is not None else np.unique(y, axis=0, return_inverse=True)[1].reshape(-1)
         train_rows, test_rows = split_rows(groups if stratify else np.zeros(len(x), dtype=np.int64), test, split_seed)
         x, y, test_part = x[train_rows], y[train_rows], (x[test_rows], y[test_rows])
+        test_index = kept[test_rows]
+    baseline = None
+    if data.baseline_feature:
+        column = data.features.index(data.baseline_feature)
+        bx, by = (x, y) if test_part is None else test_part
+        baseline = float(np.sqrt(np.mean((bx[:, column].astype(np.float64) - by[:, 0]) ** 2)))
     if standardize:
         mean = x.mean(axis=0)
         std = x.std(axis=0)
@@ -241,7 +340,7 @@ def prepare(name: str, *, drop_missing: bool = False, one_hot: bool = False, sta
         x = ((x - mean) / std).astype(np.float32)
         if test_part is not None:
             test_part = (((test_part[0] - mean) / std).astype(np.float32), test_part[1])
-    return Prepared(x, y, test_part, data.classes, dropped)
+    return Prepared(x, y, test_part, data.classes, dropped, baseline, test_index)
 
 
 def split_rows(groups: np.ndarray, test: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -142,7 +142,8 @@ class Finished(_JsonEvent):
     kernel rows indexed by input, columns by unit (Keras' layout).
 
     A run with a held-out test set (``split:``) also reports, measured once after the last
-    epoch: ``test`` (``{"loss", "accuracy"}``), and for classes ``confusion``, a matrix of
+    epoch: ``test`` (``{"loss", "accuracy"}``; a regression run: ``{"loss", "rmse",
+    "baseline_rmse"}`` and its ``predictions``), and for classes ``confusion``, a matrix of
     counts (row: true class, column: predicted class, in the order of ``classes``). Runs
     without a test set leave the three empty; older JSON lines without them still read.
     """
@@ -154,6 +155,11 @@ class Finished(_JsonEvent):
     test: dict[str, float] = field(default_factory=dict)
     confusion: list[list[int]] = field(default_factory=list)
     classes: list[str] = field(default_factory=list)
+    #: A few test rows the network got wrong, each ``[row, true class, predicted class]``
+    #: with ``row`` the dataset's row number (image datasets: the misclassified grid).
+    misclassified: list[list[int]] = field(default_factory=list)
+    #: A regression run's test rows as ``[true, predicted]`` (the predicted-against-true plot).
+    predictions: list[list[float]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -163,6 +169,15 @@ class Stopped(_JsonEvent):
     run_id: str
     epoch: int = 0
     history: dict[str, list[float]] = field(default_factory=dict)
+    #: Why, when known: "stopped (time limit)", "stopped (by you)", "stopped (cancelled)" (a
+    #: batch job's worker writes it); "" otherwise, and the JSON line then leaves the key out.
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        if not self.reason:
+            del data["reason"]
+        return data
 
 
 @dataclass(frozen=True)

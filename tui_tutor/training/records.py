@@ -70,6 +70,12 @@ class RunRecord:
     #: Counts of (true class, predicted class) on the test set, in the order of `classes`.
     confusion: list[list[int]] = field(default_factory=list)
     classes: list[str] = field(default_factory=list)
+    #: A few misclassified test rows, each [dataset row, true class, predicted class].
+    misclassified: list[list[int]] = field(default_factory=list)
+    #: A regression run's test rows as [true, predicted] (kept in memory, not in the store).
+    predictions: list[list[float]] = field(default_factory=list)
+    #: The Slurm job that ran it ("" for a run on this machine); its run id is the store's key.
+    slurm_job: str = ""
 
     # -- building from events --------------------------------------------------------
     def observe(self, event: object) -> None:
@@ -87,10 +93,12 @@ class RunRecord:
             self.test = dict(event.test)
             self.confusion = [list(row) for row in event.confusion]
             self.classes = list(event.classes)
+            self.misclassified = [list(row) for row in event.misclassified]
+            self.predictions = [list(row) for row in event.predictions]
         elif isinstance(event, Failed):
             self.failure = f"{event.kind}: {event.message}" if event.message else event.kind
         elif isinstance(event, Stopped) and not self.failure:
-            self.failure = "stopped by the learner"
+            self.failure = event.reason or "stopped by the learner"
         self.history.observe(event)
 
     # -- reading ------------------------------------------------------------------------
@@ -122,9 +130,12 @@ class RunRecord:
         first = layers[0] if isinstance(layers, list) and layers and isinstance(layers[0], dict) else {}
         activation = str(first.get("activation") or self.settings.get("hidden_activation") or "relu")
         values = run_values(self.history, self.weights, activation)
-        for name in ("loss", "accuracy"):
+        for name in ("loss", "accuracy", "rmse"):
             if isinstance(self.test.get(name), (int, float)) and math.isfinite(self.test[name]):
                 values[f"test_{name}"] = float(self.test[name])
+        baseline = self.test.get("baseline_rmse")
+        if isinstance(baseline, (int, float)) and math.isfinite(baseline):
+            values["baseline_rmse"] = float(baseline)
         if self.confusion:
             rows = sum(sum(row) for row in self.confusion)
             right = sum(row[i] for i, row in enumerate(self.confusion) if i < len(row))
@@ -142,6 +153,8 @@ class RunRecord:
             "failure": self.failure, "weights": list(self.weights), "started": self.started, "ended": self.ended,
             **({"test": dict(self.test)} if self.test else {}),
             **({"confusion": self.confusion, "classes": list(self.classes)} if self.confusion else {}),
+            **({"misclassified": self.misclassified} if self.misclassified else {}),
+            **({"slurm_job": self.slurm_job} if self.slurm_job else {}),
         }
 
     @classmethod
@@ -173,6 +186,10 @@ class RunRecord:
             test={str(k): float(v) for k, v in mapping("test").items() if isinstance(v, (int, float))},
             confusion=_matrix(data.get("confusion")),
             classes=[str(c) for c in data.get("classes") or [] if isinstance(c, str)],
+            misclassified=[[int(n) for n in row] for row in data.get("misclassified") or []
+                           if isinstance(row, list) and len(row) == 3
+                           and all(isinstance(n, int) and not isinstance(n, bool) for n in row)],
+            slurm_job=str(data.get("slurm_job") or ""),
         )
 
 

@@ -97,6 +97,8 @@ def resolve_spec(spec: TrainSpec, overrides: dict[str, Any] | None = None) -> Tr
     hidden = list(spec.layers[:-1])
     output = spec.layers[-1]
     changes: dict[str, Any] = {}
+    if not all(layer.dense for layer in hidden) and ({"hidden_units", "hidden_activation"} & set(overrides)):
+        raise SettingsError("hidden units and activation can be changed only in a network of Dense layers")
     if "hidden_units" in overrides:
         units = overrides["hidden_units"]
         default_act = hidden[-1].activation if hidden else "relu"
@@ -140,7 +142,8 @@ def _check(spec: TrainSpec) -> None:
     if spec.loss not in LOSSES:
         raise SettingsError(f"unknown loss {spec.loss!r}; use one of {', '.join(LOSSES)}")
     for i, layer in enumerate(spec.layers, 1):
-        _int(layer.units, f"units of layer {i}", 1)
+        if layer.dense:
+            _int(layer.units, f"units of layer {i}", 1)
         if layer.activation not in ACTIVATIONS:
             raise SettingsError(
                 f"unknown activation {layer.activation!r} in layer {i}; use one of {', '.join(ACTIVATIONS)}"
@@ -316,12 +319,12 @@ class TrainingRun:
         model = keras.Sequential(name="tutor")
         model.add(keras.Input(shape=x_train.shape[1:]))
         for i, layer in enumerate(spec.layers, 1):
-            model.add(keras.layers.Dense(int(layer.units), activation=layer.activation, name=f"layer_{i}"))
+            model.add(_keras_layer(keras, layer, f"layer_{i}"))
         model = _compiled(keras, model, spec, (spec.dataset, float(spec.validation_split), batch_size))
 
         settings = {
             "dataset": spec.dataset,
-            "layers": [{"units": int(layer.units), "activation": layer.activation} for layer in spec.layers],
+            "layers": [layer.to_dict() for layer in spec.layers],
             "loss": spec.loss,
             "optimizer": spec.optimizer.lower(),
             "learning_rate": float(spec.learning_rate),
@@ -334,6 +337,7 @@ class TrainingRun:
             "validation_rows": 0 if val is None else len(val[0]),
             "steps_per_pass": steps_per_pass,
             "passes_per_log": per_log,
+            **({"early_stopping": {"patience": int(spec.patience)}} if spec.patience is not None else {}),
         }
         if prepared.test is not None or spec.drop_missing or spec.one_hot or spec.standardize:
             settings.update(drop_missing=spec.drop_missing, one_hot=spec.one_hot, standardize=spec.standardize,
@@ -345,7 +349,8 @@ class TrainingRun:
         if val_data is None and batch_size >= n_train:
             callback: _Callback = self._fit_small(model, x_train, y_train, steps_per_pass, per_log, full_groups, remainder)
         else:
-            callback = self._fit_keras(model, data, val_data, steps_per_pass, per_log, full_groups, remainder)
+            callback = self._fit_keras(model, data, val_data, steps_per_pass, per_log, full_groups, remainder,
+                                       patience=spec.patience if val_data is not None else None)
         elapsed = time.perf_counter() - callback.t0
         history = self.history.to_dict()
 
@@ -364,13 +369,15 @@ class TrainingRun:
             return Failed(self.run_id, "diverged", self._diverged_message(spec, callback), history)
 
         weights = []
-        for layer in model.layers:
-            kernel, bias = layer.get_weights()
-            weights.append({"kernel": np.asarray(kernel).tolist(), "bias": np.asarray(bias).tolist()})
+        if all(layer.dense for layer in spec.layers):  # the weight views read Dense kernels only
+            for layer in model.layers:
+                kernel, bias = layer.get_weights()
+                weights.append({"kernel": np.asarray(kernel).tolist(), "bias": np.asarray(bias).tolist()})
         if prepared.test is None:
             return Finished(self.run_id, history, weights, elapsed)
-        test, confusion, classes = _evaluate(keras, model, spec, prepared)
-        return Finished(self.run_id, history, weights, elapsed, test, confusion, classes)
+        test, confusion, classes, wrong = _evaluate(keras, model, spec, prepared)
+        return Finished(self.run_id, history, weights, elapsed, test, confusion, classes, wrong,
+                        predictions=_predictions(model, prepared) if "rmse" in test else [])
 
     def _fit_small(self, model: Any, x: Any, y: Any, steps_per_pass: int, per_log: int, full_groups: int,
                    remainder: int) -> _Callback:
@@ -426,12 +433,21 @@ class TrainingRun:
             self._loop = None
 
     def _fit_keras(self, model: Any, data: Any, val_data: Any, steps_per_pass: int, per_log: int,
-                   full_groups: int, remainder: int) -> _Callback:
+                   full_groups: int, remainder: int, *, patience: int | None = None) -> _Callback:
+        """Keras' own loop; with ``patience``, Keras' ``EarlyStopping`` on the validation loss
+        (restoring the best weights), its patience counted in logged epochs of ``per_log`` passes."""
         callback = _EventCallback(self, steps_per_pass, per_log)
         callback.t0 = time.perf_counter()
-        fit_args = dict(verbose=0, shuffle=False, callbacks=[callback], validation_data=val_data)
+        callbacks: list[Any] = [callback]
+        early = None
+        if patience is not None:
+            early = self.keras_early_stopping(math.ceil(patience / per_log))
+            callbacks.append(early)
+        fit_args = dict(verbose=0, shuffle=False, callbacks=callbacks, validation_data=val_data)
         if full_groups:
             model.fit(data, steps_per_epoch=per_log * steps_per_pass, epochs=full_groups, **fit_args)
+        if early is not None and early.stopped_epoch > 0:
+            return callback
         if remainder and callback.outcome is None:
             callback.start_group(remainder)
             model.fit(
@@ -442,6 +458,10 @@ class TrainingRun:
                 **fit_args,
             )
         return callback
+
+    def keras_early_stopping(self, patience: int) -> Any:
+        keras = tfload.load_keras(self.threads)  # loaded already: cached
+        return keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
 
     def _diverged_message(self, spec: TrainSpec, callback: _Callback) -> str:
         lr = float(spec.learning_rate)
@@ -463,7 +483,7 @@ def _small_weights(model: Any) -> list[dict[str, list[Any]]]:
     Sent with every logged epoch (at most ``MAX_LOGGED_EPOCHS`` a run), so views can follow them."""
     import numpy as np
 
-    if int(model.count_params()) > MAX_KEPT_WEIGHTS:
+    if int(model.count_params()) > MAX_KEPT_WEIGHTS or any(len(layer.get_weights()) != 2 for layer in model.layers):
         return []
     weights = []
     for layer in model.layers:
@@ -486,9 +506,10 @@ def _prepare(spec: TrainSpec) -> datasets.Prepared:
 
 
 def _evaluate(keras: ModuleType, model: Any, spec: TrainSpec,
-              prepared: datasets.Prepared) -> tuple[dict[str, float], list[list[int]], list[str]]:
+              prepared: datasets.Prepared) -> tuple[dict[str, float], list[list[int]], list[str], list[list[int]]]:
     """Test loss and accuracy after training, and for a classifier the confusion matrix of
-    counts (row: true class, column: predicted class)."""
+    counts (row: true class, column: predicted class) and the first few test rows it got
+    wrong, as ``[dataset row, true, predicted]``."""
     import numpy as np
 
     assert prepared.test is not None
@@ -502,14 +523,55 @@ def _evaluate(keras: ModuleType, model: Any, spec: TrainSpec,
         true, predicted = y_test.argmax(axis=1), probs.argmax(axis=1)
     elif spec.loss == "binary_crossentropy":
         true, predicted = (y_test[:, 0] > 0.5).astype(np.int64), (probs[:, 0] > 0.5).astype(np.int64)
-    else:
-        return test, [], []  # regression: no classes to confuse
+    else:  # regression: no classes to confuse; the error in y's units, and the baseline's
+        if spec.loss in ("mse", "mean_squared_error"):
+            test["rmse"] = math.sqrt(loss)
+        if prepared.baseline_rmse is not None:
+            test["baseline_rmse"] = float(prepared.baseline_rmse)
+        return test, [], [], []
     classes = list(prepared.classes) or ["0", "1"]
     n = len(classes)
     confusion = np.zeros((n, n), dtype=np.int64)
     np.add.at(confusion, (true, predicted), 1)
     test["accuracy"] = float(np.trace(confusion) / max(1, len(true)))
-    return test, confusion.tolist(), classes
+    wrong: list[list[int]] = []
+    if prepared.test_index is not None:
+        for k in np.flatnonzero(true != predicted)[:MAX_MISCLASSIFIED]:
+            wrong.append([int(prepared.test_index[k]), int(true[k]), int(predicted[k])])
+    return test, confusion.tolist(), classes, wrong
+
+
+def _predictions(model: Any, prepared: datasets.Prepared) -> list[list[float]]:
+    """A regression run's test rows as ``[true, predicted]`` (first output column), for the
+    predicted-against-true plot; at most ``MAX_PREDICTIONS`` rows."""
+    import numpy as np
+
+    assert prepared.test is not None
+    x_test, y_test = prepared.test[0][:MAX_PREDICTIONS], prepared.test[1][:MAX_PREDICTIONS]
+    predicted = np.asarray(model(x_test, training=False), dtype=np.float64)[:, 0]
+    return [[round(float(t), 4), round(float(p), 4)] for t, p in zip(y_test[:, 0], predicted, strict=True)]
+
+
+#: Test rows a regression run reports with their predictions.
+MAX_PREDICTIONS = 2000
+
+
+#: Misclassified test rows a finished run reports (the image view shows them).
+MAX_MISCLASSIFIED = 12
+
+
+def _keras_layer(keras: ModuleType, layer: LayerSpec, name: str) -> Any:
+    """The Keras layer a `LayerSpec` describes."""
+    if layer.type == "Conv2D":
+        size = int(layer.kernel_size)
+        return keras.layers.Conv2D(int(layer.filters), (size, size), activation=layer.activation, name=name)
+    if layer.type == "MaxPooling2D":
+        return keras.layers.MaxPooling2D((int(layer.pool_size), int(layer.pool_size)), name=name)
+    if layer.type == "Flatten":
+        return keras.layers.Flatten(name=name)
+    if layer.type == "Dropout":
+        return keras.layers.Dropout(float(layer.rate), name=name)
+    return keras.layers.Dense(int(layer.units), activation=layer.activation, name=name)
 
 
 class _LoopState:
@@ -600,7 +662,7 @@ def _compiled(keras: ModuleType, fresh: Any, spec: TrainSpec, data_key: tuple[An
 
     key = (
         data_key,
-        tuple((int(layer.units), layer.activation) for layer in spec.layers),
+        tuple(tuple(sorted(layer.to_dict().items())) for layer in spec.layers),
         spec.loss,
         spec.optimizer.lower(),
         tuple(spec.metrics),

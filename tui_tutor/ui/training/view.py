@@ -33,6 +33,8 @@ from tui_tutor.training.sources import ReplayRun, Run, StartRun, default_runs, k
 from tui_tutor.training.records import RunRecord as RunRecord  # moved to the core; still importable from here
 from tui_tutor.ui.progress_line import ProgressLine
 from tui_tutor.ui.training.confusion import ConfusionView
+from tui_tutor.ui.training.scatter import ScatterView
+from tui_tutor.ui.training.images import MisclassifiedView
 from tui_tutor.ui.training.settings import SETTINGS, initial_values, overrides, show, step_value
 
 #: Redraws per second while training. Each redraw of plot, status and progress is ~2.4 KB at
@@ -116,6 +118,8 @@ class TrainView(Vertical, can_focus=True):
         yield Static("", classes="train-runs")
         yield Static("", classes="train-weights")
         yield ConfusionView()
+        yield ScatterView()
+        yield MisclassifiedView()
 
     def on_mount(self) -> None:
         self._timer = self.set_interval(1 / REDRAW_HZ, self._flush, pause=True)
@@ -126,15 +130,62 @@ class TrainView(Vertical, can_focus=True):
             self._show_runs()
             self._show_weights(last)
             self.query_one(ConfusionView).show_run(last)
+            self.query_one(ScatterView).show_run(last)
+            self.query_one(MisclassifiedView).show_run(last)
             numbers = self._numbers(last)
             self._set_status(f"Run {last.number} {last.outcome}" + (f": {numbers}" if numbers else ".")
                              + " Press t to train again.")
             self._show_progress(last.history.last_epoch, done=True, note="" if last.outcome == "finished" else last.outcome)
         elif self.compare:
             self._show_runs()
+        self._reattach()
+
+    def _reattach(self) -> None:
+        """A Slurm job of this block submitted earlier whose run is not stored yet (the tutor
+        quit, or the connection dropped, while it ran): show it again and follow it to its end."""
+        if self.running or shutil.which("sbatch") is None:
+            return
+        try:
+            from tui_tutor.slurm.job import load_site_config, runs_folder, unstored_jobs
+
+            folder = runs_folder(load_site_config())
+            jobs = unstored_jobs(folder, self.spec.id, {r.run_id for r in self.runs if r.run_id})
+        except Exception:  # noqa: BLE001 - a broken site config or runs folder must not break the view
+            return
+        if not jobs:
+            return
+        job = jobs[-1]
+        info = job.extra
+        settings = info.get("settings")
+        number = info.get("number")
+        taken = {r.number for r in self.runs}
+        if not isinstance(number, int) or number in taken:
+            number = max(taken, default=0) + 1
+        started = info.get("started")
+        record = RunRecord(number=number, settings=dict(settings) if isinstance(settings, dict) else dict(self.values),
+                           train_id=self.spec.id, run_id=job.run_id,
+                           overrides=overrides(self.spec, self.values) if not isinstance(settings, dict)
+                           else overrides(self.spec, settings),
+                           started=float(started) if isinstance(started, (int, float)) else time.time(),
+                           slurm_job=job.job_id or "")
+        self.runs.append(record)
+        epochs = record.settings.get("epochs", self._planned_epochs)
+        self._planned_epochs = int(epochs) if isinstance(epochs, (int, float)) else self._planned_epochs
+        self._started_at = time.monotonic()
+        self._set_status(f"Re-attaching to Slurm job {job.job_id} (run {number}, submitted earlier)...")
+        if self._timer is not None:
+            self._timer.resume()
+        self._start_worker(record, job)
 
     def on_unmount(self) -> None:
         record = self.runs[-1] if self.runs else None
+        run = self._run
+        detach = getattr(run, "detach", None)
+        if callable(detach):
+            # A Slurm job outlives the view (and the tutor): stop following it, leave it running;
+            # the next visit of this step re-attaches and stores its result.
+            detach()
+            return
         self.stop_run()
         if self.running and record is not None and not record.done:
             # Leaving the step mid-run: the run's own Stopped event will find no view, so the
@@ -190,9 +241,9 @@ class TrainView(Vertical, can_focus=True):
         self._slurm_next = True
         self.action_train()
 
-    def _slurm_source(self) -> StartRun | None:
-        from tui_tutor.slurm.follow import slurm_runs
-        from tui_tutor.slurm.job import SlurmError, load_site_config
+    def _slurm_source(self, record: RunRecord, attach: Any = None) -> StartRun | None:
+        from tui_tutor.slurm.follow import SlurmRun, slurm_runs
+        from tui_tutor.slurm.job import Job, SlurmError, load_site_config, write_tutor_info
 
         try:
             site = load_site_config()
@@ -203,7 +254,20 @@ class TrainView(Vertical, can_focus=True):
         def status(text: str) -> None:
             self.app.call_from_thread(self._set_status, text)
 
-        return slurm_runs(site=site, on_status=status)
+        def remember(job: Job) -> None:
+            record.slurm_job = job.job_id or ""
+            record.run_id = job.run_id  # the run folder's name: the key that stores it once
+            write_tutor_info(job, {"train_id": self.spec.id, "number": record.number, "settings": record.settings,
+                                   "started": record.started})
+
+        if isinstance(attach, Job):
+            job = attach
+
+            def reattach(spec: TrainSpec, _overrides: dict[str, Any], emit: Callable[[Event], None]) -> Run:
+                return SlurmRun.attach(job, spec, emit, site=site, on_status=status)
+
+            return reattach
+        return slurm_runs(site=site, on_status=status, on_job=remember)
 
     def action_train(self) -> None:
         """Start a run with the current settings; a run in progress is stopped first."""
@@ -222,11 +286,12 @@ class TrainView(Vertical, can_focus=True):
         self._start_worker(record)
 
     @work(thread=True, exclusive=True, group="training", exit_on_error=False)
-    def _start_worker(self, record: RunRecord) -> None:
+    def _start_worker(self, record: RunRecord, attach: Any = None) -> None:
         def emit(event: Event) -> None:
             self.post_message(self.TrainEvent(event))
 
-        start_run = self._slurm_source() if self._slurm_next else self.start_run
+        slurm = self._slurm_next or attach is not None
+        start_run = self._slurm_source(record, attach) if slurm else self.start_run
         self._slurm_next = self.spec.target == "slurm" and self._slurm_next
         if start_run is None:
             return
@@ -301,7 +366,9 @@ class TrainView(Vertical, can_focus=True):
         elif isinstance(event, Stopped):
             record.outcome = "stopped"
             numbers = self._numbers(record)
-            self._set_status(f"Run {record.number} stopped at epoch {event.epoch}." + (f" {numbers}" if numbers else ""))
+            why = event.reason.removeprefix("stopped").strip() if event.reason else ""
+            self._set_status(f"Run {record.number} stopped at epoch {event.epoch}" + (f" {why}" if why else "") + "."
+                             + (f" {numbers}" if numbers else ""))
             self._show_progress(event.epoch, done=True, note="stopped")
         else:
             record.outcome = {"diverged": "diverged", "import": "no TensorFlow", "timeout": "time cap"}.get(event.kind, "failed")
@@ -312,7 +379,12 @@ class TrainView(Vertical, can_focus=True):
         self._show_runs()
         self._show_weights(record)
         self.query_one(ConfusionView).show_run(record)
-        self._save(record)
+        self.query_one(ScatterView).show_run(record)
+        self.query_one(MisclassifiedView).show_run(record)
+        job = getattr(self.last_run, "job", None)
+        folder = getattr(job, "folder", None)
+        if folder is None or _claim_store(folder):  # a Slurm run is stored by one tutor only
+            self._save(record)
         self.post_message(self.RunEnded(self, record))
 
     # -- drawing -------------------------------------------------------------------------
@@ -340,6 +412,10 @@ class TrainView(Vertical, can_focus=True):
                 parts.append(f"{name} {value:.4f}")
         if "accuracy" in record.test:
             parts.append(f"test accuracy {record.test['accuracy']:.4f}")
+        if "rmse" in record.test:
+            parts.append(f"test RMSE {record.test['rmse']:.2f}")
+        if "baseline_rmse" in record.test:
+            parts.append(f"baseline RMSE {record.test['baseline_rmse']:.2f}")
         return ", ".join(parts)
 
     def _flush(self) -> None:
@@ -417,6 +493,14 @@ class TrainView(Vertical, can_focus=True):
             lines.append(f"runs of {train_id}, to compare:")
             lines.extend(_run_line(record) for record in runs)
         self.query_one(".train-runs", Static).update("\n".join(lines))
+
+
+def _claim_store(folder: object) -> bool:
+    from pathlib import Path
+
+    from tui_tutor.slurm.job import claim_store
+
+    return claim_store(Path(str(folder)))
 
 
 def _run_line(record: RunRecord) -> str:

@@ -1,0 +1,116 @@
+"""Lesson 5, "Convolutional networks", as a learner meets it: played by keyboard in a pilot
+at 80x24, with a real training run (in the training worker process, so this test process
+never imports TensorFlow)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from textual.containers import ScrollableContainer
+
+from lesson_player import answer, keys_for
+from screen_text import screen_text
+from tui_tutor.lesson.loader import load_lesson
+from tui_tutor.ui.app import AppOptions, TutorApp
+from tui_tutor.ui.questions.panel import QuestionPanel
+from tui_tutor.ui.screens.lesson import LessonScreen
+from tui_tutor.ui.training.confusion import ConfusionView
+from tui_tutor.ui.training.images import MisclassifiedView
+from tui_tutor.ui.training.view import TrainView
+
+LESSON = Path(__file__).resolve().parents[1] / "lessons" / "05-convolutional-networks.md"
+
+#: Keys that answer the questions that do not read the learner's run (first variants).
+RIGHT = {
+    "pixel-count": keys_for("64"),
+    "image-dense-params": keys_for("650"),
+    "conv-params": keys_for("80"),
+    "cnn-shape": keys_for("72"),
+    "confusion-reading": ["a"],
+    "dropout-when": ["a"],
+}
+#: Questions about a run: the run value that answers them, and how it is typed.
+FROM_RUN = {"cnn-test-accuracy": ("test_accuracy", "{:.2f}")}
+
+
+def _app(tmp_path: Path) -> TutorApp:
+    return TutorApp(AppOptions(lesson_paths=[LESSON], open_path=LESSON, data_dir=tmp_path / "data", learner="tester"))
+
+
+def test_lesson_validates_and_every_graded_question_has_an_answer_here():
+    result = load_lesson(LESSON)
+    assert not result.errors, [str(e) for e in result.errors]
+    graded = {q.id for q in result.lesson.graded_questions()}
+    assert graded == set(RIGHT) | set(FROM_RUN)
+    assert "CC BY 4.0" in result.lesson.credits
+
+
+async def _train(pilot, view: TrainView) -> None:
+    await pilot.press("escape")
+    view.focus()
+    await pilot.press("t")
+    deadline = time.monotonic() + 240
+    while not (view.runs and view.runs[-1].outcome != "running"):
+        assert time.monotonic() < deadline, "the run did not end in time"
+        await pilot.pause(0.1)
+    await pilot.pause()
+    record = view.runs[-1]
+    assert record.outcome == "finished", record.failure
+    assert record.confusion and len(record.confusion) == 10
+    shown = str(view.query_one(ConfusionView).render())
+    assert "predicted as" in shown and ("Most confused" in shown or "No test row" in shown)
+    assert max(len(line) for line in shown.splitlines()) <= view.content_size.width
+    grid = str(view.query_one(MisclassifiedView).render())
+    assert record.misclassified and "true " in grid and " as " in grid
+    assert max(len(line) for line in grid.splitlines()) <= view.content_size.width
+
+
+@pytest.mark.slow
+async def test_whole_lesson_with_real_runs_ends_at_full_score(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LessonScreen)
+        total = len(screen.lesson.steps)
+        answered = []
+        records = {}  # the latest run of each `train` block, by id
+        for _ in range(total):
+            for view in list(screen.query(TrainView)):
+                await _train(pilot, view)
+                records[view.spec.id] = view.runs[-1]
+            for panel in list(screen.query(QuestionPanel)):
+                question = panel.session.base
+                if question.id in FROM_RUN:
+                    name, form = FROM_RUN[question.id]
+                    keys = keys_for(form.format(records[question.run].values()[name]))
+                else:
+                    keys = RIGHT[question.id]
+                await answer(pilot, panel, [*keys, "enter"])
+                await pilot.pause()
+                assert panel.session.last_result.status == "correct", (question.id, panel.session.last_result)
+                answered.append(question.id)
+            screen.query_one("#step-body").focus()
+            await pilot.press("n")
+            await pilot.pause()
+        assert f"Step {total} of {total}" in screen_text(app)
+        summary = str(screen.query_one(".score-summary").render())
+        assert "Lesson score" in summary and "100%" in summary.splitlines()[-1]
+        assert set(answered) == set(RIGHT) | set(FROM_RUN)
+
+
+@pytest.mark.slow
+async def test_every_step_fits_80_columns(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        for index in range(len(screen.lesson.steps)):
+            body = screen.query_one("#step-body")
+            scrollers = [w for w in [body, *body.query(ScrollableContainer)] if w.max_scroll_x > 0]
+            assert not scrollers, (index + 1, [type(w).__name__ for w in scrollers])
+            body.focus()
+            await pilot.press("n")
+            await pilot.pause()
