@@ -310,3 +310,72 @@ def test_scatter_of_predicted_against_true_after_a_weather_run(snap_compare, tmp
         await pilot.pause()
 
     assert snap_compare(_app(tmp_path, ascii_mode, **_lesson(path)), terminal_size=SIZE, run_before=run_before)
+
+
+DIGITS_LESSON = """---
+title: Digits
+---
+
+## The digits it got wrong
+
+::: train
+id: digits-cnn
+dataset: digits
+one_hot: true
+split: {test: 0.2, stratify: true, seed: 1}
+layers:
+  - {type: Conv2D, filters: 8, kernel_size: 3, activation: relu}
+  - {type: MaxPooling2D, pool_size: 2}
+  - {type: Flatten}
+  - {units: 10, activation: softmax}
+loss: categorical_crossentropy
+optimizer: adam
+learning_rate: 0.01
+epochs: 10
+batch_size: 32
+validation_split: 0.2
+seed: 1
+:::
+"""
+
+
+def _digits_events() -> list:
+    """A finished digits run with fixed, made-up numbers and real test rows: no TensorFlow needed."""
+    from tui_tutor.training.events import EpochEnd, Finished, Loaded, Loading, Started
+
+    run = "digits-1-snap"
+    events: list = [Loading(run), Loaded(run, {"tensorflow": "2.21.0"}, 2.0),
+                    Started(run, {"dataset": "digits", "epochs": 10, "seed": 1}, 10)]
+    losses = [2.3 * 0.7 ** epoch for epoch in range(10)]
+    for epoch, loss in enumerate(losses, 1):
+        events.append(EpochEnd(run, epoch, {"loss": loss, "accuracy": 1 - loss / 3}, epoch * 0.05))
+    history = {"epoch": list(range(1, 11)), "loss": losses, "accuracy": [1 - x / 3 for x in losses]}
+    confusion = [[36 if i == j else 0 for j in range(10)] for i in range(10)]
+    confusion[8][1], confusion[8][8] = 2, 34
+    confusion[9][5], confusion[9][9] = 1, 35
+    wrong = [[13, 3, 8], [25, 5, 9], [38, 8, 1], [50, 9, 5]]
+    events.append(Finished(run, history, [], 0.7, {"loss": 0.15, "accuracy": 0.96}, confusion,
+                           [str(d) for d in range(10)], misclassified=wrong))
+    return events
+
+
+@modes
+def test_misclassified_digits_after_a_cnn_run(snap_compare, tmp_path, ascii_mode):
+    """A finished digits run, scrolled to the grid of test images it got wrong (shaded characters)."""
+    path = tmp_path / "digits.md"
+    path.write_text(DIGITS_LESSON, encoding="utf-8")
+
+    async def run_before(pilot) -> None:
+        await pilot.pause()
+        view = pilot.app.screen.query_one(TrainView)
+        view.start_run = lambda spec, overrides, emit: ReplayRun(_digits_events(), emit)
+        await pilot.press("t")
+        deadline = time.monotonic() + 30
+        while not (view.runs and view.runs[-1].outcome != "running"):
+            assert time.monotonic() < deadline, "the replayed run did not end"
+            await pilot.pause(0.05)
+        await pilot.pause()
+        pilot.app.screen.query_one("#step-body").scroll_end(animate=False)
+        await pilot.pause()
+
+    assert snap_compare(_app(tmp_path, ascii_mode, **_lesson(path)), terminal_size=SIZE, run_before=run_before)
