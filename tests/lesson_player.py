@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from textual.pilot import Pilot
 
 from tui_tutor.ui.questions.panel import QuestionPanel
@@ -69,3 +72,62 @@ def right_answers(question_id: str) -> list[str] | None:
         "why-keras": ["a", "enter"],
         "huber-vs-squared": ["9", "down", *keys_for("2.5"), "enter"],
     }.get(question_id)
+
+
+async def assert_steps_fit(pilot: Pilot, drawn_text: bool = False) -> None:
+    """Go through every step of the open lesson with `n`, checking that no step scrolls
+    sideways (it fits the terminal's width, 80 columns in the lesson tests); with
+    `drawn_text`, also that the text each interactive widget draws fits within the widget."""
+    from textual.containers import ScrollableContainer
+
+    from tui_tutor.ui.widgets.interactive.base import InteractiveWidget
+
+    screen = pilot.app.screen
+    for index in range(len(screen.lesson.steps)):
+        body = screen.query_one("#step-body")
+        scrollers = [w for w in [body, *body.query(ScrollableContainer)] if w.max_scroll_x > 0]
+        assert not scrollers, (index + 1, [type(w).__name__ for w in scrollers])
+        if drawn_text:
+            for widget in body.query(InteractiveWidget):  # drawn text (plots, diagrams) within the widget's width
+                widest = max(len(line) for line in widget.render().plain.splitlines())
+                assert widest <= widget.content_size.width, (index + 1, type(widget).__name__, widest)
+        body.focus()
+        await pilot.press("n")
+        await pilot.pause()
+
+
+async def play_to_full_score(
+    pilot: Pilot,
+    keys: Callable[[Any, dict[str, Any]], list[str]],
+    train: Callable[[Pilot, Any], Awaitable[None]],
+) -> list[str]:
+    """Play the open lesson from its first step to its last: on each step, run every `train`
+    block with `train(pilot, view)`, then answer every question with `keys(question, records)`
+    and Enter (`records`: the latest run of each `train` block, by id), checking each answer
+    is correct; at the end, check the lesson score is 100%. Returns the ids answered."""
+    from screen_text import screen_text
+    from tui_tutor.ui.screens.lesson import LessonScreen
+    from tui_tutor.ui.training.view import TrainView
+
+    screen = pilot.app.screen
+    assert isinstance(screen, LessonScreen)
+    total = len(screen.lesson.steps)
+    answered = []
+    records: dict[str, Any] = {}  # the latest run of each `train` block, by id
+    for _ in range(total):
+        for view in list(screen.query(TrainView)):
+            await train(pilot, view)
+            records[view.spec.id] = view.runs[-1]
+        for panel in list(screen.query(QuestionPanel)):
+            question = panel.session.base
+            await answer(pilot, panel, [*keys(question, records), "enter"])
+            await pilot.pause()
+            assert panel.session.last_result.status == "correct", (question.id, panel.session.last_result)
+            answered.append(question.id)
+        screen.query_one("#step-body").focus()
+        await pilot.press("n")
+        await pilot.pause()
+    assert f"Step {total} of {total}" in screen_text(pilot.app)
+    summary = str(screen.query_one(".score-summary").render())
+    assert "Lesson score" in summary and "100%" in summary.splitlines()[-1]
+    return answered

@@ -8,14 +8,10 @@ import time
 from pathlib import Path
 
 import pytest
-from textual.containers import ScrollableContainer
 
-from lesson_player import answer, keys_for
-from screen_text import screen_text
+from lesson_player import assert_steps_fit, keys_for, play_to_full_score
 from tui_tutor.lesson.loader import load_lesson
 from tui_tutor.ui.app import AppOptions, TutorApp
-from tui_tutor.ui.questions.panel import QuestionPanel
-from tui_tutor.ui.screens.lesson import LessonScreen
 from tui_tutor.ui.training.confusion import ConfusionView
 from tui_tutor.ui.training.images import MisclassifiedView
 from tui_tutor.ui.training.view import TrainView
@@ -47,6 +43,14 @@ def test_lesson_validates_and_every_graded_question_has_an_answer_here():
     assert "CC BY 4.0" in result.lesson.credits
 
 
+def _keys(question, records) -> list[str]:
+    """The keys that answer `question` (before Enter), from the learner's runs where it asks about one."""
+    if question.id in FROM_RUN:
+        name, form = FROM_RUN[question.id]
+        return keys_for(form.format(records[question.run].values()[name]))
+    return RIGHT[question.id]
+
+
 async def _train(pilot, view: TrainView) -> None:
     await pilot.press("escape")
     view.focus()
@@ -72,32 +76,7 @@ async def test_whole_lesson_with_real_runs_ends_at_full_score(tmp_path):
     app = _app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, LessonScreen)
-        total = len(screen.lesson.steps)
-        answered = []
-        records = {}  # the latest run of each `train` block, by id
-        for _ in range(total):
-            for view in list(screen.query(TrainView)):
-                await _train(pilot, view)
-                records[view.spec.id] = view.runs[-1]
-            for panel in list(screen.query(QuestionPanel)):
-                question = panel.session.base
-                if question.id in FROM_RUN:
-                    name, form = FROM_RUN[question.id]
-                    keys = keys_for(form.format(records[question.run].values()[name]))
-                else:
-                    keys = RIGHT[question.id]
-                await answer(pilot, panel, [*keys, "enter"])
-                await pilot.pause()
-                assert panel.session.last_result.status == "correct", (question.id, panel.session.last_result)
-                answered.append(question.id)
-            screen.query_one("#step-body").focus()
-            await pilot.press("n")
-            await pilot.pause()
-        assert f"Step {total} of {total}" in screen_text(app)
-        summary = str(screen.query_one(".score-summary").render())
-        assert "Lesson score" in summary and "100%" in summary.splitlines()[-1]
+        answered = await play_to_full_score(pilot, _keys, _train)
         assert set(answered) == set(RIGHT) | set(FROM_RUN)
 
 
@@ -106,11 +85,4 @@ async def test_every_step_fits_80_columns(tmp_path):
     app = _app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        screen = app.screen
-        for index in range(len(screen.lesson.steps)):
-            body = screen.query_one("#step-body")
-            scrollers = [w for w in [body, *body.query(ScrollableContainer)] if w.max_scroll_x > 0]
-            assert not scrollers, (index + 1, [type(w).__name__ for w in scrollers])
-            body.focus()
-            await pilot.press("n")
-            await pilot.pause()
+        await assert_steps_fit(pilot)

@@ -6,10 +6,9 @@ import pytest
 
 import re
 
-from lesson_player import answer, focus_panel, keys_for, order_by_keys
+from lesson_player import answer, assert_steps_fit, focus_panel, keys_for, order_by_keys
 from lesson_player import right_answers
 from screen_text import screen_text
-from textual.containers import ScrollableContainer
 
 from tui_tutor.lesson.loader import load_lesson
 from tui_tutor.ui.app import AppOptions, TutorApp
@@ -120,17 +119,7 @@ async def test_every_step_fits_80_columns_without_horizontal_scrolling(tmp_path)
     app = _app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        screen = app.screen
-        for index in range(len(screen.lesson.steps)):
-            body = screen.query_one("#step-body")
-            scrollers = [w for w in [body, *body.query(ScrollableContainer)] if w.max_scroll_x > 0]
-            assert not scrollers, (index + 1, [type(w).__name__ for w in scrollers])
-            for widget in body.query(InteractiveWidget):  # drawn text (plots, diagrams) within the widget's width
-                widest = max(len(line) for line in widget.render().plain.splitlines())
-                assert widest <= widget.content_size.width, (index + 1, type(widget).__name__, widest)
-            body.focus()
-            await pilot.press("n")
-            await pilot.pause()
+        await assert_steps_fit(pilot, drawn_text=True)
 
 
 # -- nothing gives an answer away before its question ------------------------------------

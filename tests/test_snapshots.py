@@ -18,7 +18,9 @@ with `await pilot.pause()` (the first screen is mounted by then).
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -206,6 +208,26 @@ seed: 2
 """
 
 
+def _replayed_run_before(events: Callable[[], list]) -> Callable[[Any], Awaitable[None]]:
+    """A `run_before` that trains the step's `train` block on a replay of `events()` (no
+    TensorFlow), waits for the run to end, and scrolls the step to its end."""
+
+    async def run_before(pilot) -> None:
+        await pilot.pause()
+        view = pilot.app.screen.query_one(TrainView)
+        view.start_run = lambda spec, overrides, emit: ReplayRun(events(), emit)
+        await pilot.press("t")
+        deadline = time.monotonic() + 30
+        while not (view.runs and view.runs[-1].outcome != "running"):
+            assert time.monotonic() < deadline, "the replayed run did not end"
+            await pilot.pause(0.05)
+        await pilot.pause()
+        pilot.app.screen.query_one("#step-body").scroll_end(animate=False)
+        await pilot.pause()
+
+    return run_before
+
+
 def _penguin_events() -> list:
     """A finished penguin run, fixed numbers (those of seed 2 rounded): no TensorFlow needed."""
     from tui_tutor.training.events import EpochEnd, Finished, Loaded, Loading, Started
@@ -228,20 +250,8 @@ def test_confusion_matrix_after_a_penguin_run(snap_compare, tmp_path, ascii_mode
     path = tmp_path / "penguins.md"
     path.write_text(PENGUIN_LESSON, encoding="utf-8")
 
-    async def run_before(pilot) -> None:
-        await pilot.pause()
-        view = pilot.app.screen.query_one(TrainView)
-        view.start_run = lambda spec, overrides, emit: ReplayRun(_penguin_events(), emit)
-        await pilot.press("t")
-        deadline = time.monotonic() + 30
-        while not (view.runs and view.runs[-1].outcome != "running"):
-            assert time.monotonic() < deadline, "the replayed run did not end"
-            await pilot.pause(0.05)
-        await pilot.pause()
-        pilot.app.screen.query_one("#step-body").scroll_end(animate=False)
-        await pilot.pause()
-
-    assert snap_compare(_app(tmp_path, ascii_mode, **_lesson(path)), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(_app(tmp_path, ascii_mode, **_lesson(path)), terminal_size=SIZE,
+                        run_before=_replayed_run_before(_penguin_events))
 
 
 WEATHER_LESSON = """---
@@ -296,20 +306,8 @@ def test_scatter_of_predicted_against_true_after_a_weather_run(snap_compare, tmp
     path = tmp_path / "weather.md"
     path.write_text(WEATHER_LESSON, encoding="utf-8")
 
-    async def run_before(pilot) -> None:
-        await pilot.pause()
-        view = pilot.app.screen.query_one(TrainView)
-        view.start_run = lambda spec, overrides, emit: ReplayRun(_weather_events(), emit)
-        await pilot.press("t")
-        deadline = time.monotonic() + 30
-        while not (view.runs and view.runs[-1].outcome != "running"):
-            assert time.monotonic() < deadline, "the replayed run did not end"
-            await pilot.pause(0.05)
-        await pilot.pause()
-        pilot.app.screen.query_one("#step-body").scroll_end(animate=False)
-        await pilot.pause()
-
-    assert snap_compare(_app(tmp_path, ascii_mode, **_lesson(path)), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(_app(tmp_path, ascii_mode, **_lesson(path)), terminal_size=SIZE,
+                        run_before=_replayed_run_before(_weather_events))
 
 
 DIGITS_LESSON = """---
@@ -365,17 +363,5 @@ def test_misclassified_digits_after_a_cnn_run(snap_compare, tmp_path, ascii_mode
     path = tmp_path / "digits.md"
     path.write_text(DIGITS_LESSON, encoding="utf-8")
 
-    async def run_before(pilot) -> None:
-        await pilot.pause()
-        view = pilot.app.screen.query_one(TrainView)
-        view.start_run = lambda spec, overrides, emit: ReplayRun(_digits_events(), emit)
-        await pilot.press("t")
-        deadline = time.monotonic() + 30
-        while not (view.runs and view.runs[-1].outcome != "running"):
-            assert time.monotonic() < deadline, "the replayed run did not end"
-            await pilot.pause(0.05)
-        await pilot.pause()
-        pilot.app.screen.query_one("#step-body").scroll_end(animate=False)
-        await pilot.pause()
-
-    assert snap_compare(_app(tmp_path, ascii_mode, **_lesson(path)), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(_app(tmp_path, ascii_mode, **_lesson(path)), terminal_size=SIZE,
+                        run_before=_replayed_run_before(_digits_events))
