@@ -79,7 +79,7 @@ import training_core as core  # noqa: E402  (imports no TensorFlow at module lev
 from tui_tutor.lesson.loader import load_lesson  # noqa: E402
 from tui_tutor.lesson.model import TrainSpec  # noqa: E402
 from tui_tutor.training.runner import plan_epochs, resolve_spec  # noqa: E402
-from tui_tutor.ui.training.settings import SETTINGS, initial_values, overrides, show, step_value  # noqa: E402
+from tui_tutor.training.settings import SETTINGS, initial_values, overrides, show, step_value  # noqa: E402
 
 LESSON = ROOT / "tests" / "data" / "training" / "train.md"
 ROWS, COLS = 24, 80

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 _T = TypeVar("_T")
@@ -22,6 +23,30 @@ if TYPE_CHECKING:  # typing only: importing the store costs start-up time (sqlit
     from tui_tutor.training.records import RunRecord
     from tui_tutor.lesson.model import Question
     from tui_tutor.progress.store import ProgressStore
+
+
+@dataclass(frozen=True)
+class StoreOpening:
+    """What opening the learner's store gave: the store, or why progress is not saved, and
+    any notice to show (a damaged file moved aside). Each front end says these its own way."""
+
+    store: ProgressStore | None
+    problem: str | None = None
+    notice: str | None = None
+
+
+def open_learner_store(data_dir: Path | None) -> StoreOpening:
+    """Open the progress store in `data_dir`; a broken store never stops the lessons."""
+    if data_dir is None:
+        return StoreOpening(None)
+    try:
+        from tui_tutor.progress.paths import db_path
+        from tui_tutor.progress.store import ProgressStore
+
+        store = ProgressStore.open(db_path(data_dir))
+    except Exception as exc:  # noqa: BLE001 - a broken store must not stop the lesson
+        return StoreOpening(None, problem=f"Progress is not being saved: {exc}")
+    return StoreOpening(store, notice=store.notice)
 
 
 @dataclass(frozen=True)

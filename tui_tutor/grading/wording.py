@@ -342,3 +342,14 @@ def score_line(score: float, attempts: int, hints_open: int, revealed: bool, var
     if optional:
         text += " (optional: not counted in the lesson score)"
     return text
+
+
+def solution_note(graded: bool, solved: bool, score: float, can_vary: bool, new_numbers: str) -> str:
+    """The line above a shown solution: what showing it did to the score. `new_numbers` names
+    the front end's way to new numbers ("press v", "type new")."""
+    if not graded:
+        return "Solution (shown):"
+    if solved and score > 0:
+        return "Solution (shown and recorded; your score stands):"
+    note = "Solution (shown and recorded: answers to this variant now score 0"
+    return note + (f"; {new_numbers} for new numbers):" if can_vary else "):")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from tui_tutor.context import LessonContext, TrainingOptions
+from tui_tutor.context import LessonContext, TrainingOptions, open_learner_store
 from tui_tutor.lesson.catalog import Catalog
 from tui_tutor.lesson.model import Block, Interactive, Item, Lesson, Prose, Question, TrainSpec
 from tui_tutor.line.commands import Command, help_lines, parse
@@ -107,20 +107,13 @@ class LineTutor:
 
     # ------------------------------------------------------------------ store
     def _open_store(self) -> ProgressStore | None:
-        if self.options.data_dir is None:
-            return None
-        try:
-            from tui_tutor.progress.paths import db_path
-            from tui_tutor.progress.store import ProgressStore
-
-            store = ProgressStore.open(db_path(self.options.data_dir))
-        except Exception as exc:  # noqa: BLE001 - a broken store must not stop the lesson
-            self.not_saving = f"Progress is not being saved: {exc}"
+        opening = open_learner_store(self.options.data_dir)
+        if opening.problem:
+            self.not_saving = opening.problem
             self.io.say_lines(wrap(self.not_saving, self.io.width))
-            return None
-        if store.notice:
-            self.io.say_lines(wrap(store.notice, self.io.width))
-        return store
+        if opening.notice:
+            self.io.say_lines(wrap(opening.notice, self.io.width))
+        return opening.store
 
     def _position(self, lesson: Lesson) -> int:
         store = self.context.store

@@ -16,7 +16,7 @@ from typing import Any
 
 from tui_tutor.grading.checkers import blank_cells, normalise
 from tui_tutor.grading.result import Result
-from tui_tutor.grading.wording import LETTERS, parts_lines, score_line, status_line
+from tui_tutor.grading.wording import LETTERS, parts_lines, score_line, solution_note, status_line
 from tui_tutor.lesson.model import Question
 from tui_tutor.line.commands import Command
 from tui_tutor.line.io import LineIO
@@ -149,13 +149,7 @@ class Asker:
             self.io.say("This question has no solution to show.")
             return
         text = s.reveal()
-        if not s.graded:
-            note = "Solution (shown):"
-        elif s.solved_variant and s.score > 0:
-            note = "Solution (shown and recorded; your score stands):"
-        else:
-            note = "Solution (shown and recorded: answers to this variant now score 0"
-            note += "; type new for new numbers):" if s.can_vary else "):"
+        note = solution_note(s.graded, s.solved_variant, s.score, s.can_vary, "type new")
         self.io.say_lines(wrap(note, self.io.width))
         self.io.say_lines(markdown_lines(text, self.io.width))
         if s.graded:

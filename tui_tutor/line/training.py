@@ -24,6 +24,8 @@ from tui_tutor.context import LessonContext
 from tui_tutor.lesson.model import TrainSpec
 from tui_tutor.training.events import EpochEnd, Event, Failed, Finished, Loaded, Loading, Started, Stopped
 from tui_tutor.training.records import RunRecord
+from tui_tutor.training.settings import initial_values
+from tui_tutor.training.settings import overrides as changed_settings
 from tui_tutor.training.sources import StartRun
 
 REPORT_SECONDS = 10.0
@@ -72,24 +74,12 @@ class TrainingWords:
         self.spec, self.context, self.say = spec, context, say
         self.lesson_id = lesson_id
         self._start_run = start_run
-        hidden = spec.layers[:-1]
-        self.values: dict[str, Any] = {
-            "learning_rate": spec.learning_rate,
-            "hidden_units": hidden[0].units if hidden else 0,
-            "hidden_activation": hidden[0].activation if hidden else "linear",
-            "epochs": spec.epochs,
-            "batch_size": spec.batch_size,
-            "seed": spec.seed,
-        }
-        self._base = dict(self.values)
+        self.values: dict[str, Any] = initial_values(spec)
         self.runs = 0
 
     def overrides(self) -> dict[str, Any]:
-        out = {k: v for k, v in self.values.items() if v != self._base.get(k)}
-        if len(self.spec.layers) < 2:
-            out.pop("hidden_units", None)
-            out.pop("hidden_activation", None)
-        return out
+        """Only what differs from the lesson's spec (the full-screen view's rule)."""
+        return changed_settings(self.spec, self.values)
 
     def settings_line(self) -> str:
         v = self.values

@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.screen import Screen
 
-from tui_tutor.context import LessonContext, TrainingOptions
+from tui_tutor.context import LessonContext, TrainingOptions, open_learner_store
 from tui_tutor.lesson.catalog import Catalog
 from tui_tutor.lesson.model import Lesson
 
@@ -140,21 +140,14 @@ class TutorApp(App[int]):
 
     def _open_store(self) -> ProgressStore | None:
         """The learner's store (the context calls this once, when a screen first needs it)."""
-        if self.options.data_dir is None:
-            return None
-        try:
-            from tui_tutor.progress.paths import db_path
-            from tui_tutor.progress.store import ProgressStore
-
-            store = ProgressStore.open(db_path(self.options.data_dir))
-        except Exception as exc:  # noqa: BLE001 - a broken store must not stop the lesson
-            self.not_saving = f"Progress is not being saved: {exc}"
+        opening = open_learner_store(self.options.data_dir)
+        if opening.problem:
+            self.not_saving = opening.problem
             # stays until clicked (an hour): the lessons work, but the learner must know
             self.notify(self.not_saving, title="Not saving", severity="error", timeout=3600, markup=False)
-            return None
-        if store.notice:
-            self.notify(store.notice, severity="warning", timeout=12)
-        return store
+        if opening.notice:
+            self.notify(opening.notice, severity="warning", timeout=12)
+        return opening.store
 
     def _install_signal_handlers(self) -> None:
         """SIGTERM and SIGHUP (an SSH drop) leave through `exit`, which restores the terminal."""

@@ -22,7 +22,7 @@ from tui_tutor.lesson.loader import load_lesson  # noqa: E402
 from tui_tutor.lesson.model import TrainSpec  # noqa: E402
 from tui_tutor.training.events import Event  # noqa: E402
 from tui_tutor.training.runner import TrainingRun  # noqa: E402
-from tui_tutor.ui.training.settings import initial_values, overrides  # noqa: E402
+from tui_tutor.training.settings import initial_values, overrides  # noqa: E402
 
 LESSON = ROOT / "tests" / "data" / "training" / "train.md"
 LESSON_TWO = ROOT / "lessons" / "02-watch-a-network-learn.md"

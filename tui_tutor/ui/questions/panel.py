@@ -29,7 +29,7 @@ from textual.widgets import Input, Static
 from tui_tutor.ui.prose import ProseView
 
 from tui_tutor.grading.result import Result
-from tui_tutor.grading.wording import parts_lines, score_line, status_line
+from tui_tutor.grading.wording import parts_lines, score_line, solution_note, status_line
 from tui_tutor.session import QuestionSession
 from tui_tutor.ui.questions.base import AnswerMixin, SubmitAnswer, ascii_mode, mark
 from tui_tutor.ui.questions.choice import ChoiceAnswer, MultiAnswer
@@ -347,11 +347,5 @@ class QuestionPanel(Vertical):
 
     def _solution_md(self) -> str:
         s = self.session
-        if not s.graded:
-            note = "Solution (shown):"
-        elif s.solved_variant and s.score > 0:
-            note = "Solution (shown and recorded; your score stands):"
-        else:
-            note = "Solution (shown and recorded: answers to this variant now score 0"
-            note += "; press v for new numbers):" if s.can_vary else "):"
+        note = solution_note(s.graded, s.solved_variant, s.score, s.can_vary, "press v")
         return f"*{note}*\n\n{s.solution_text()}"

@@ -35,7 +35,7 @@ from tui_tutor.ui.progress_line import ProgressLine
 from tui_tutor.ui.training.confusion import ConfusionView
 from tui_tutor.ui.training.scatter import ScatterView
 from tui_tutor.ui.training.images import MisclassifiedView
-from tui_tutor.ui.training.settings import SETTINGS, initial_values, overrides, show, step_value
+from tui_tutor.training.settings import SETTINGS, initial_values, overrides, show, step_value
 
 #: Redraws per second while training. Each redraw of plot, status and progress is ~2.4 KB at
 #: 80x24: 4/s measured 6-10 KB/s over a pty, 2/s 3.4-4.3 KB/s (benchmarks/training.py).

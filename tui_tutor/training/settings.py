@@ -1,6 +1,7 @@
 """The settings a learner may change between runs, as ladders of sensible values.
 
-Plain data: the view shows them and turns them into the runner's overrides.
+Plain data, UI-free: the training view and line mode show them and turn them into the
+runner's overrides.
 """
 
 from __future__ import annotations
