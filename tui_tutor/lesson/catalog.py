@@ -39,6 +39,7 @@ from tui_tutor.lesson.model import (
     Resources,
     SplitSpec,
     Statement,
+    SweepSpec,
     Step,
     TrainSpec,
 )
@@ -125,7 +126,7 @@ def _parse(path: Path) -> LoadResult:
 
 _CLASSES: dict[str, type[Any]] = {
     cls.__name__: cls
-    for cls in (Lesson, Step, Prose, Block, Question, Interactive, TrainSpec, LayerSpec, SplitSpec, Resources,
+    for cls in (Lesson, Step, Prose, Block, Question, Interactive, TrainSpec, LayerSpec, SplitSpec, SweepSpec, Resources,
                 Feedback, Option, Statement, Cell, Param, LessonError, LoadResult)
 }
 _PLAIN = (str, int, float, bool, type(None))

@@ -33,6 +33,7 @@ from tui_tutor.lesson.model import (
     Question,
     Statement,
     SplitSpec,
+    SweepSpec,
     Step,
     TrainSpec,
     TRAIN_TARGETS,
@@ -77,6 +78,8 @@ _HEADING2 = re.compile(r"^##\s+(.*)$")  # closing `#`s are stripped in Python (n
 MAX_MASTERY = 100
 MAX_MINUTES = 10_000
 MAX_EPOCHS = 100_000
+#: Seeds in one `sweep:` (one Slurm array job; one run after another on this machine).
+MAX_SWEEP_SEEDS = 100
 MAX_BATCH = 100_000
 MAX_UNITS = 1024
 MAX_LAYERS = 20
@@ -333,9 +336,10 @@ class _Builder:
             resources=_resources(fields),
         )
         patience = _early_stopping(fields)
+        sweep = _sweep(fields)
         if patience is not None and not validation_split:
             fields.error("`early_stopping` watches the validation loss: add a `validation_split`", "early_stopping")
-        fields.check_unknown({"id", "layers", "early_stopping", *spec})
+        fields.check_unknown({"id", "layers", "early_stopping", "sweep", *spec})
         _check_data_steps(fields, spec, layers)
         raw_layers = fields.raw("layers")
         if isinstance(raw_layers, list) and len(layers) == len(raw_layers):
@@ -344,7 +348,7 @@ class _Builder:
             return None
         self.compare_refs.extend((train_id, other, fields.line("compare")) for other in spec["compare"])
         self.train_ids.add(train_id)
-        return TrainSpec(id=train_id, line=line, layers=tuple(layers), patience=patience, **spec)
+        return TrainSpec(id=train_id, line=line, layers=tuple(layers), patience=patience, sweep=sweep, **spec)
 
     # -- questions ---------------------------------------------------------------
     def question(self, fields: Fields, line: int) -> Question | None:
@@ -508,6 +512,17 @@ def _early_stopping(f: Fields) -> int | None:
     patience = sub.integer("patience", 10, minimum=1, maximum=MAX_EPOCHS)
     sub.check_unknown({"patience"})
     return int(patience) if patience is not None else 10
+
+
+def _sweep(f: Fields) -> SweepSpec | None:
+    """`sweep: {seeds: 30, solved_loss: 0.1}`: the run over seeds 1..30, or None without the key."""
+    if not f.has("sweep"):
+        return None
+    sub = f.sub("sweep", f.mapping("sweep"), "`sweep`")
+    seeds = sub.integer("seeds", None, required=True, minimum=2, maximum=MAX_SWEEP_SEEDS)
+    solved = sub.number("solved_loss", None, minimum=0)
+    sub.check_unknown({"seeds", "solved_loss"})
+    return SweepSpec(int(seeds), solved) if seeds is not None else None
 
 
 def _check_data_steps(f: Fields, spec: dict[str, Any], layers: list[LayerSpec]) -> None:

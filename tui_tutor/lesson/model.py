@@ -237,6 +237,23 @@ class Resources:
 
 
 @dataclass(frozen=True)
+class SweepSpec:
+    """`sweep: {seeds: 30, solved_loss: 0.1}`: the same run over seeds 1..`seeds` (one Slurm
+    array job, or one seed after another on this machine); a seed counts as solved when its
+    final training loss is below `solved_loss` (None: no solved count, only the losses)."""
+
+    seeds: int
+    solved_loss: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"seeds": self.seeds, **({"solved_loss": self.solved_loss} if self.solved_loss is not None else {})}
+
+    @property
+    def seed_list(self) -> list[int]:
+        return list(range(1, self.seeds + 1))
+
+
+@dataclass(frozen=True)
 class TrainSpec:
     """A declarative Keras run: built and fitted by `tui_tutor.training`, never executed as code."""
 
@@ -267,6 +284,8 @@ class TrainSpec:
     #: `early_stopping: {patience: N}`: stop once the validation loss has not improved for N
     #: epochs, and keep the weights of its best epoch (None: train every epoch).
     patience: int | None = None
+    #: `sweep:` runs this block over many seeds at once (None: one run at a time).
+    sweep: SweepSpec | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data (layers as `LayerSpec.to_dict` writes them): what a training worker is sent."""
@@ -282,6 +301,7 @@ class TrainSpec:
             **({"early_stopping": {"patience": self.patience}} if self.patience is not None else {}),
             **({"target": self.target} if self.target != "local" else {}),
             **({"resources": self.resources.to_dict()} if self.resources.to_dict() else {}),
+            **({"sweep": self.sweep.to_dict()} if self.sweep is not None else {}),
         }
 
     @classmethod
@@ -294,6 +314,10 @@ class TrainSpec:
         stopping = data.get("early_stopping")
         if isinstance(stopping, dict) and stopping.get("patience") is not None:
             known["patience"] = int(stopping["patience"])
+        sweep = data.get("sweep")
+        known["sweep"] = (SweepSpec(int(sweep["seeds"]), None if sweep.get("solved_loss") is None
+                                    else float(sweep["solved_loss"]))
+                          if isinstance(sweep, dict) and isinstance(sweep.get("seeds"), int) else None)
         if isinstance(known.get("split"), dict):
             known["split"] = SplitSpec(**{k: v for k, v in known["split"].items() if k in ("test", "stratify", "seed")})
         elif "split" in known:

@@ -76,3 +76,27 @@ for _unit in range(1, MAX_NAMED_UNITS + 1):
     RUN_VALUE_NAMES[f"h{_unit}_w2"] = f"learned weight from x2 into hidden unit {_unit} of the first layer"
     RUN_VALUE_NAMES[f"h{_unit}_b"] = f"learned bias of hidden unit {_unit} of the first layer"
 del _unit, _point
+
+
+def class_key(name: str) -> str:
+    """A class name as part of a run-value name: `Chinstrap` -> `chinstrap`, `7` -> `7`."""
+    key = "".join(c if c.isascii() and c.isalnum() else "_" for c in name.lower()).strip("_")
+    while "__" in key:
+        key = key.replace("__", "_")
+    return key or "class"
+
+
+RUN_VALUE_NAMES["cm_largest_error"] = "the count in the largest off-diagonal cell of the run's confusion matrix"
+for _classes in DATASET_CLASSES.values():
+    for _true in _classes:
+        RUN_VALUE_NAMES[f"acc_{class_key(_true)}"] = f"share of the test rows of class {_true} the run labelled right"
+        for _predicted in _classes:
+            RUN_VALUE_NAMES[f"cm_{class_key(_true)}_{class_key(_predicted)}"] = (
+                f"test rows of class {_true} the run labelled {_predicted} (its confusion matrix)")
+del _classes, _true, _predicted
+RUN_VALUE_NAMES.update({
+    "sweep_seeds": "seeds in the learner's sweep (a `sweep:` block)",
+    "sweep_done": "seeds of the sweep whose run has ended",
+    "sweep_solved": "seeds of the sweep that solved the task (final training loss below the sweep's `solved_loss`)",
+    "sweep_median_loss": "median final training loss of the sweep's finished seeds",
+})

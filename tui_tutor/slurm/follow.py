@@ -191,7 +191,8 @@ def user_name() -> str:
 
 
 def squeue_command(user: str | None = None) -> list[str]:
-    return ["squeue", "--states=all", "-h", "-u", user or user_name(), "-o", SQUEUE_FORMAT]
+    # -r: one line per array task, so each queued seed of a sweep shows as its own line (12_3)
+    return ["squeue", "--states=all", "-h", "-r", "-u", user or user_name(), "-o", SQUEUE_FORMAT]
 
 
 def query_jobs(*, user: str | None = None, prefix: str = JOB_PREFIX, timeout: float = 15.0,

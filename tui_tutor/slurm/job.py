@@ -9,6 +9,8 @@ A run folder (default ``<data folder>/runs/<run id>/``) holds:
   interpreter (``sys.executable``);
 * ``events.jsonl``: the run's events, one JSON line each, appended by the job;
 * ``slurm.out``: the job's own output (``--open-mode=append``);
+* for a seed sweep (an array job, one task per seed): ``events-<task>.jsonl`` and
+  ``slurm-<task>.out`` instead, task ``i`` training the ``i``-th seed of ``sweep_seeds``;
 * ``stop-requested``: written before the tutor asks the job to stop (so the job's ``Stopped``
   event says "stopped (by you)" rather than "stopped (time limit)").
 
@@ -26,6 +28,7 @@ stops after the current batch and writes a clean ``Stopped`` event.
     runs_dir: /scratch/$USER/tui-tutor-runs    # where run folders go ($VARS and ~ expanded)
     sbatch: ["--constraint=a100"]              # extra #SBATCH lines
     preamble: ["module load TensorFlow"]       # shell lines before the worker starts
+    array_throttle: 4         # a seed sweep's array job runs at most this many seeds at once
 
 Problems are reported as ``path:line: message``.
 """
@@ -61,6 +64,8 @@ JOB_PREFIX = "tui-tutor-"
 SIGNAL_SECONDS = 90
 KERAS_BACKENDS = ("tensorflow", "jax", "torch")
 SBATCH_TIMEOUT = 30.0
+#: Seeds of a sweep that run at once (``--array=...%N``) unless the site config says otherwise.
+DEFAULT_ARRAY_THROTTLE = 4
 
 
 class SlurmError(Exception):
@@ -78,6 +83,7 @@ class SiteConfig:
     runs_dir: Path | None = None
     sbatch: tuple[str, ...] = ()
     preamble: tuple[str, ...] = ()
+    array_throttle: int = DEFAULT_ARRAY_THROTTLE
     path: Path | None = None
 
 
@@ -133,8 +139,11 @@ def parse_site_config(text: str, path: Path) -> SiteConfig:
         keras_backend=f.choice("keras_backend", KERAS_BACKENDS),
         runs_dir=Path(os.path.expandvars(os.path.expanduser(runs_dir))) if runs_dir else None,
         sbatch=tuple(line for i, line in enumerate(sbatch) if _sbatch_line(f, i, line)),
-        preamble=f.texts("preamble"), path=path)
-    f.check_unknown({"partition", "account", "qos", "time", "keras_backend", "runs_dir", "sbatch", "preamble"})
+        preamble=f.texts("preamble"),
+        array_throttle=f.integer("array_throttle", DEFAULT_ARRAY_THROTTLE, minimum=1, maximum=1000)
+        or DEFAULT_ARRAY_THROTTLE, path=path)
+    f.check_unknown({"partition", "account", "qos", "time", "keras_backend", "runs_dir", "sbatch", "preamble",
+                     "array_throttle"})
     if errors:
         raise SiteConfigError([f"{path}:{line}: {message}" for line, message in sorted(errors)])
     return config
@@ -178,6 +187,13 @@ class Job:
     def output_file(self) -> Path:
         return self.folder / "slurm.out"
 
+    def task_events(self, task: int) -> Path:
+        """A sweep's task ``task`` writes its events here."""
+        return self.folder / f"events-{task}.jsonl"
+
+    def task_output(self, task: int) -> Path:
+        return self.folder / f"slurm-{task}.out"
+
     @property
     def name(self) -> str:
         return JOB_PREFIX + self.run_id
@@ -207,11 +223,14 @@ def _package_root() -> str:
 
 def job_script(job: Job, spec: TrainSpec, site: SiteConfig, *, keras_backend: str | None = None,
                threads: int | None = None, signal_seconds: int = SIGNAL_SECONDS,
-               python: str | None = None) -> str:
-    """The batch script's text."""
+               python: str | None = None, array: int | None = None) -> str:
+    """The batch script's text; with ``array`` (a sweep's seed count), an array job of that many tasks."""
     res = spec.resources
-    options = [f"--job-name={job.name}", f"--output={job.folder / 'slurm.out'}", "--open-mode=append",
+    output = job.folder / ("slurm-%a.out" if array else "slurm.out")
+    options = [f"--job-name={job.name}", f"--output={output}", "--open-mode=append",
                f"--chdir={job.folder}", f"--signal=B:USR1@{signal_seconds}"]
+    if array:
+        options.append(f"--array=0-{array - 1}%{site.array_throttle}")
     partition = res.partition or site.partition
     time_limit = res.time or site.time
     for key, value in (("partition", partition), ("account", site.account), ("qos", site.qos),
@@ -228,15 +247,23 @@ def job_script(job: Job, spec: TrainSpec, site: SiteConfig, *, keras_backend: st
              "export PYTHONUNBUFFERED=1"]
     if backend:
         lines.append(f"export KERAS_BACKEND={shlex.quote(backend)}")
+    if array:
+        target = (f'--array-task "$SLURM_ARRAY_TASK_ID" '
+                  f'--out {shlex.quote(str(job.folder))}/events-"$SLURM_ARRAY_TASK_ID".jsonl')
+    else:
+        target = f"--out {shlex.quote(str(job.events_file))}"
     lines.append(f"exec {shlex.quote(python or sys.executable)} -u -m tui_tutor.training.worker --threads {cpus} "
-                 f"--run {shlex.quote(str(job.spec_file))} --out {shlex.quote(str(job.events_file))}")
+                 f"--run {shlex.quote(str(job.spec_file))} {target}")
     return "\n".join(lines) + "\n"
 
 
 def prepare_job(spec: TrainSpec, overrides: dict[str, Any] | None = None, *, site: SiteConfig | None = None,
                 runs_dir: str | Path | None = None, run_id: str | None = None, max_seconds: float | None = None,
-                keras_backend: str | None = None, signal_seconds: int = SIGNAL_SECONDS) -> Job:
-    """Write the run folder (``spec.json``, ``job.sh``); raises :class:`SlurmError` if it cannot be made."""
+                keras_backend: str | None = None, signal_seconds: int = SIGNAL_SECONDS,
+                seeds: list[int] | None = None) -> Job:
+    """Write the run folder (``spec.json``, ``job.sh``); raises :class:`SlurmError` if it cannot be made.
+
+    With ``seeds``, a sweep: one array task per seed (``spec.json`` lists them as ``sweep_seeds``)."""
     site = site or SiteConfig()
     run_id = run_id or new_run_id(spec)
     folder = runs_folder(site, runs_dir).expanduser().absolute() / run_id
@@ -247,10 +274,13 @@ def prepare_job(spec: TrainSpec, overrides: dict[str, Any] | None = None, *, sit
     job = Job(run_id=run_id, folder=folder)
     request = make_request(spec, overrides, max_seconds=max_seconds)
     request["run_id"] = run_id
+    if seeds:
+        request["sweep_seeds"] = list(seeds)
     job.spec_file.write_text(json.dumps(request, indent=1) + "\n", encoding="utf-8")
-    job.script.write_text(job_script(job, spec, site, keras_backend=keras_backend, signal_seconds=signal_seconds),
-                          encoding="utf-8")
-    job.events_file.touch()
+    job.script.write_text(job_script(job, spec, site, keras_backend=keras_backend, signal_seconds=signal_seconds,
+                                     array=len(seeds) if seeds else None), encoding="utf-8")
+    if not seeds:
+        job.events_file.touch()
     return job
 
 

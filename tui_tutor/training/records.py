@@ -18,11 +18,15 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from tui_tutor.lesson.names import class_key
 from tui_tutor.training.events import Failed, Finished, Loaded, Started, Stopped
 from tui_tutor.training.history import RunHistory, run_values
+from tui_tutor.training.sweep import SweepTally
 
 #: Learned weights are kept (and stored) only for models with at most this many numbers.
 MAX_KEPT_WEIGHTS = 200
+#: A regression run's [true, predicted] test rows are stored up to this many (rounded to 4 digits).
+MAX_KEPT_PREDICTIONS = 2000
 #: The outcomes of a run that has ended.
 ENDED = ("finished", "stopped", "diverged", "no TensorFlow", "time cap", "failed")
 
@@ -72,10 +76,12 @@ class RunRecord:
     classes: list[str] = field(default_factory=list)
     #: A few misclassified test rows, each [dataset row, true class, predicted class].
     misclassified: list[list[int]] = field(default_factory=list)
-    #: A regression run's test rows as [true, predicted] (kept in memory, not in the store).
+    #: A regression run's test rows as [true, predicted] (at most MAX_KEPT_PREDICTIONS are stored).
     predictions: list[list[float]] = field(default_factory=list)
     #: The Slurm job that ran it ("" for a run on this machine); its run id is the store's key.
     slurm_job: str = ""
+    #: A seed sweep (`sweep:` blocks): every seed's outcome; None for a single run.
+    sweep: SweepTally | None = None
 
     # -- building from events --------------------------------------------------------
     def observe(self, event: object) -> None:
@@ -137,9 +143,9 @@ class RunRecord:
         if isinstance(baseline, (int, float)) and math.isfinite(baseline):
             values["baseline_rmse"] = float(baseline)
         if self.confusion:
-            rows = sum(sum(row) for row in self.confusion)
-            right = sum(row[i] for i, row in enumerate(self.confusion) if i < len(row))
-            values["test_rows"], values["test_errors"] = float(rows), float(rows - right)
+            values.update(confusion_values(self.confusion, self.classes))
+        if self.sweep is not None:
+            values.update(self.sweep.values())
         return values
 
     # -- as data ------------------------------------------------------------------------
@@ -154,7 +160,10 @@ class RunRecord:
             **({"test": dict(self.test)} if self.test else {}),
             **({"confusion": self.confusion, "classes": list(self.classes)} if self.confusion else {}),
             **({"misclassified": self.misclassified} if self.misclassified else {}),
+            **({"predictions": [[round(float(t), 4), round(float(p), 4)] for t, p in
+                                self.predictions[:MAX_KEPT_PREDICTIONS]]} if self.predictions else {}),
             **({"slurm_job": self.slurm_job} if self.slurm_job else {}),
+            **({"sweep": self.sweep.to_dict()} if self.sweep is not None else {}),
         }
 
     @classmethod
@@ -189,8 +198,44 @@ class RunRecord:
             misclassified=[[int(n) for n in row] for row in data.get("misclassified") or []
                            if isinstance(row, list) and len(row) == 3
                            and all(isinstance(n, int) and not isinstance(n, bool) for n in row)],
+            predictions=_pairs(data.get("predictions")),
             slurm_job=str(data.get("slurm_job") or ""),
+            sweep=SweepTally.from_dict(data["sweep"]) if isinstance(data.get("sweep"), dict) else None,
         )
+
+
+def confusion_values(confusion: list[list[int]], classes: list[str]) -> dict[str, float]:
+    """Numbers a question can ask about the learner's own confusion matrix.
+
+    `test_rows`, `test_errors`; `cm_<true>_<predicted>` for every cell (`cm_chinstrap_adelie`:
+    Chinstrap penguins labelled Adelie); `acc_<class>` the share of a class's test rows
+    labelled right; `cm_largest_error`, the count in the largest off-diagonal cell (0 when
+    every row is right).
+    """
+    size = len(confusion)
+    names = [class_key(c) for c in classes] if len(classes) == size else [str(i) for i in range(size)]
+    rows = sum(sum(row) for row in confusion)
+    right = sum(confusion[i][i] for i in range(size))
+    values = {"test_rows": float(rows), "test_errors": float(rows - right)}
+    largest = 0
+    for i, row in enumerate(confusion):
+        for j, count in enumerate(row):
+            values[f"cm_{names[i]}_{names[j]}"] = float(count)
+            if i != j:
+                largest = max(largest, count)
+        if sum(row):
+            values[f"acc_{names[i]}"] = row[i] / sum(row)
+    values["cm_largest_error"] = float(largest)
+    return values
+
+
+def _pairs(value: Any) -> list[list[float]]:
+    """Stored [true, predicted] rows; anything else is dropped."""
+    if not isinstance(value, list):
+        return []
+    return [[float(row[0]), float(row[1])] for row in value
+            if isinstance(row, list) and len(row) == 2
+            and all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in row)]
 
 
 def _matrix(value: Any) -> list[list[int]]:

@@ -206,7 +206,7 @@ def serve(requests: IO[str], events: IO[str], *, threads: int = 2, exit_on_eof: 
 STOP_MARKER = "stop-requested"
 
 
-def _run_once(spec_file: Path, out: str | None, *, threads: int) -> int:
+def _run_once(spec_file: Path, out: str | None, *, threads: int, array_task: int | None = None) -> int:
     """``--run``: one request, events to ``out`` (appended) or the private stdout.
 
     SIGUSR1 (Slurm's ``--signal=B:USR1@N`` before the time limit, or ``scancel -b -s USR1``)
@@ -215,6 +215,12 @@ def _run_once(spec_file: Path, out: str | None, *, threads: int) -> int:
     ``stop-requested``, or "stopped (cancelled)" for SIGTERM.
     """
     request = json.loads(spec_file.read_text(encoding="utf-8"))
+    if array_task is not None:  # one task of a seed sweep's array job: the task-th seed
+        seeds = request.get("sweep_seeds") or []
+        if not 0 <= array_task < len(seeds):
+            sys.stderr.write(f"array task {array_task} has no seed in {spec_file}\n")
+            return 2
+        request["overrides"] = {**(request.get("overrides") or {}), "seed": seeds[array_task]}
     state: dict[str, Any] = {"run": None, "reason": None}
 
     def on_signal(signum: int, frame: Any) -> None:
@@ -253,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--versions", action="store_true", help="print the versions as one JSON line and exit")
     parser.add_argument("--run", metavar="REQUEST", help="run one request (a JSON file) and exit")
     parser.add_argument("--out", metavar="EVENTS", help="with --run: append the events to this file")
+    parser.add_argument("--array-task", type=int, metavar="N",
+                        help="with --run: train the request's N-th sweep seed (a Slurm array task)")
     args = parser.parse_args(argv)
     if args.versions:
         event = versions_event(threads=args.threads)
@@ -265,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         out.flush()
         return 1
     if args.run:
-        return _run_once(Path(args.run), args.out, threads=args.threads)
+        return _run_once(Path(args.run), args.out, threads=args.threads, array_task=args.array_task)
     events = _private_stdout()
     if not os.isatty(2):  # fd 2 is the tutor's log file (or /dev/null): library warnings go there
         import logging
