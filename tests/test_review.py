@@ -136,7 +136,7 @@ def test_questions_about_a_training_run_are_not_offered(tmp_path):
     found = review(lessons, store, "tester")
     store.close()
     about_runs = {i.question.id for i in found.about_runs}
-    assert about_runs == {q.id for q in lessons[0].questions() if q.run} == {"xor-final-loss", "own-h1", "overfit-best-epoch"}
+    assert about_runs == {q.id for q in lessons[0].questions() if q.run} == {"xor-final-loss", "own-h1", "sweep-solved", "overfit-best-epoch"}
     assert not any(i.question.run for i in found.items) and found.items
 
 
@@ -154,7 +154,7 @@ async def test_the_list_shows_titles_and_rendered_prompts_within_80_columns(tmp_
         # Not offered, and the review says why in one line.
         assert "Train the network above" not in shown
         note = [line for line in lines if "training run" in line]
-        assert len(note) == 1 and "Not here: 3 questions" in note[0], note
+        assert len(note) == 1 and "Not here: 4 questions" in note[0], note
         assert not any(item.question.run for item in screen.items)
         # Lesson titles as headings, each question one line: its status and its prompt as plain text.
         assert "Introduction to deep learning" in shown and "Watch a network learn" in shown

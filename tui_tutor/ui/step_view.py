@@ -139,6 +139,11 @@ def _train_view(spec: TrainSpec, lesson: Lesson, context: LessonContext) -> Widg
     from tui_tutor.ui.training.view import TrainView
 
     runs = context.runs
+    if spec.sweep is not None:
+        from tui_tutor.ui.training.sweep_view import SweepView
+
+        return SweepView(spec, threads=context.training.threads, max_seconds=context.training.max_seconds,
+                         saved_runs=runs.runs(lesson.id, spec.id), persist=lambda record: runs.save(lesson.id, record))
     return TrainView(spec, threads=context.training.threads, max_seconds=context.training.max_seconds,
                      saved_runs=runs.runs(lesson.id, spec.id),
                      compare=[(other, runs.runs(lesson.id, other)) for other in spec.compare],

@@ -17,7 +17,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import ComposeResult
@@ -36,6 +36,9 @@ from tui_tutor.ui.training.confusion import ConfusionView
 from tui_tutor.ui.training.scatter import ScatterView
 from tui_tutor.ui.training.images import MisclassifiedView
 from tui_tutor.training.settings import SETTINGS, initial_values, overrides, show, step_value
+
+if TYPE_CHECKING:
+    from tui_tutor.ui.training.sweep_view import SweepView
 
 #: Redraws per second while training. Each redraw of plot, status and progress is ~2.4 KB at
 #: 80x24: 4/s measured 6-10 KB/s over a pty, 2/s 3.4-4.3 KB/s (benchmarks/training.py).
@@ -64,9 +67,9 @@ class TrainView(Vertical, can_focus=True):
             self.event = event
 
     class RunEnded(Message):
-        """A run finished, stopped or failed: lets the lesson grade questions about it."""
+        """A run (or a seed sweep) finished, stopped or failed: lets the lesson grade questions about it."""
 
-        def __init__(self, view: TrainView, record: RunRecord) -> None:
+        def __init__(self, view: TrainView | SweepView, record: RunRecord) -> None:
             super().__init__()
             self.view, self.record = view, record
 
