@@ -130,3 +130,36 @@ async def test_the_view_shows_why_a_batch_run_stopped(tmp_path):
         assert "stopped at epoch 2 (time limit)" in status, status
         assert view.runs[-1].failure == "stopped (time limit)"
     assert _stored(data)[0]["run"]["failure"] == "stopped (time limit)"
+
+
+async def test_every_unstored_job_of_the_step_is_kept_not_only_the_newest(slurm_cluster, tmp_path):  # noqa: F811
+    """Two jobs ended while no tutor ran (the learner sent two runs and logged out): the next
+    visit stores both, the older straight from its events file, the newer by re-attaching."""
+    import json
+    import os
+
+    from tui_tutor.slurm.job import write_tutor_info, Job
+    from tui_tutor.training.events import EpochEnd, Finished, Started
+
+    data = Path(os.environ["TUI_TUTOR_DATA_DIR"])
+    lesson = tmp_path / "slurm.md"
+    lesson.write_text(LESSON)
+    for number, (run_id, job_id, loss) in enumerate((("xor-old", "9001", 0.41), ("xor-new", "9002", 0.02)), 1):
+        folder = data / "runs" / run_id
+        folder.mkdir(parents=True)
+        events = [Started(run_id, {}, 4000), EpochEnd(run_id, 4000, {"loss": loss}),
+                  Finished(run_id, {"epoch": [4000], "loss": [loss]})]
+        (folder / "events.jsonl").write_text("".join(json.dumps(e.to_dict()) + "\n" for e in events))
+        write_tutor_info(Job(run_id, folder, job_id), {"train_id": "xor", "number": number,
+                                                         "settings": {"epochs": 4000, "seed": 3}})
+        (folder / "job-id").write_text(job_id + "\n")
+        os.utime(folder / "job-id", (1_000_000 + number, 1_000_000 + number))  # the older is older
+    app = _app(lesson, data)
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = app.screen.query_one(TrainView)
+        await _wait(pilot, lambda: len(view.runs) == 2 and all(r.done for r in view.runs), 30, "both runs")
+        assert [(r.run_id, r.number, r.outcome) for r in view.runs] == [("xor-old", 1, "finished"),
+                                                                          ("xor-new", 2, "finished")]
+        assert [round(r.final("loss"), 2) for r in view.runs] == [0.41, 0.02]
+    assert sorted(row["run"]["run_id"] for row in _stored(data)) == ["xor-new", "xor-old"]
+    assert (data / "runs" / "xor-old" / "stored").exists() and (data / "runs" / "xor-new" / "stored").exists()

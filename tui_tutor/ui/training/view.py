@@ -152,25 +152,17 @@ class TrainView(Vertical, can_focus=True):
             from tui_tutor.slurm.job import load_site_config, runs_folder, unstored_jobs
 
             folder = runs_folder(load_site_config())
-            jobs = unstored_jobs(folder, self.spec.id, {r.run_id for r in self.runs if r.run_id})
+            jobs = [job for job in unstored_jobs(folder, self.spec.id, {r.run_id for r in self.runs if r.run_id})
+                    if not job.extra.get("sweep")]
         except Exception:  # noqa: BLE001 - a broken site config or runs folder must not break the view
             return
         if not jobs:
             return
+        for older in jobs[:-1]:  # ended while no tutor followed them: store what their files say
+            self._store_ended_job(older)
         job = jobs[-1]
-        info = job.extra
-        settings = info.get("settings")
-        number = info.get("number")
-        taken = {r.number for r in self.runs}
-        if not isinstance(number, int) or number in taken:
-            number = max(taken, default=0) + 1
-        started = info.get("started")
-        record = RunRecord(number=number, settings=dict(settings) if isinstance(settings, dict) else dict(self.values),
-                           train_id=self.spec.id, run_id=job.run_id,
-                           overrides=overrides(self.spec, self.values) if not isinstance(settings, dict)
-                           else overrides(self.spec, settings),
-                           started=float(started) if isinstance(started, (int, float)) else time.time(),
-                           slurm_job=job.job_id or "")
+        record = self._record_for_job(job)
+        number = record.number
         self.runs.append(record)
         epochs = record.settings.get("epochs", self._planned_epochs)
         self._planned_epochs = int(epochs) if isinstance(epochs, (int, float)) else self._planned_epochs
@@ -179,6 +171,42 @@ class TrainView(Vertical, can_focus=True):
         if self._timer is not None:
             self._timer.resume()
         self._start_worker(record, job)
+
+    def _record_for_job(self, job: Any) -> RunRecord:
+        """A run record for a job submitted earlier, from what its `tutor.json` kept."""
+        info = job.extra
+        settings = info.get("settings")
+        number = info.get("number")
+        taken = {r.number for r in self.runs}
+        if not isinstance(number, int) or number in taken:
+            number = max(taken, default=0) + 1
+        started = info.get("started")
+        values = dict(settings) if isinstance(settings, dict) else dict(self.values)
+        return RunRecord(number=number, settings=values, train_id=self.spec.id, run_id=job.run_id,
+                         overrides=overrides(self.spec, values),
+                         started=float(started) if isinstance(started, (int, float)) else time.time(),
+                         slurm_job=job.job_id or "")
+
+    def _store_ended_job(self, job: Any) -> None:
+        """An older unstored job whose events file ends with its final event: keep it as it ended
+        (a job still going is left for a later visit, once the newest is followed)."""
+        from tui_tutor.slurm.follow import EventFollower
+
+        follower = EventFollower(job.events_file)
+        events = follower.poll()
+        if follower.final is None:
+            return
+        record = self._record_for_job(job)
+        for event in events:
+            record.observe(event)
+        final = follower.final
+        record.outcome = ("finished" if isinstance(final, Finished) else "stopped" if isinstance(final, Stopped)
+                          else "failed")
+        record.ended = time.time()
+        self.runs.append(record)
+        self._show_runs()
+        if _claim_store(job.folder):
+            self._save(record)
 
     def on_unmount(self) -> None:
         record = self.runs[-1] if self.runs else None
