@@ -15,7 +15,7 @@ from tui_tutor.lesson.model import LayerSpec, SweepSpec, TrainSpec
 from tui_tutor.slurm.follow import SchedulerPoller
 from tui_tutor.slurm.job import Job, SiteConfig, job_script
 from tui_tutor.slurm.sweep import SlurmSweep
-from tui_tutor.training.events import EpochEnd, Failed, Finished, Started, Stopped
+from tui_tutor.training.events import EpochEnd, Failed, Finished, Started
 from tui_tutor.training.records import RunRecord
 from tui_tutor.training.sweep import SweepTally, loss_histogram, seed_grid
 

@@ -75,3 +75,78 @@ def test_stopping_a_sweep_cancels_queued_seeds_and_stops_running_ones(slurm_clus
     assert all(o.state == "stopped" for o in outcomes.values()), outcomes
     assert any(o.note == "stopped (by you)" for o in outcomes.values())  # a running seed, stopped cleanly
     assert any(o.note == "stopped (sweep stopped)" for o in outcomes.values())  # a queued one, never started
+
+
+SWEEP_LESSON = """---
+title: Slurm sweeps
+id: slurm-sweeps
+---
+
+## Sweep on Slurm
+
+::: train
+id: xs
+dataset: xor
+layers:
+  - {units: 2, activation: relu}
+  - {units: 1, activation: sigmoid}
+learning_rate: 0.05
+epochs: 500
+batch_size: 4
+sweep: {seeds: 10, solved_loss: 0.1}
+:::
+"""
+
+
+async def test_a_sweep_sent_with_S_fills_in_outlives_the_tutor_and_is_stored_once(slurm_cluster, tmp_path):  # noqa: F811
+    import os
+    from pathlib import Path
+
+    from tui_tutor.progress.store import ProgressStore
+    from tui_tutor.ui.app import AppOptions, TutorApp
+    from tui_tutor.ui.training.sweep_view import SweepView
+
+    data = Path(os.environ["TUI_TUTOR_DATA_DIR"])
+    lesson = tmp_path / "sweep.md"
+    lesson.write_text(SWEEP_LESSON)
+
+    def app() -> TutorApp:
+        return TutorApp(AppOptions(lesson_paths=[lesson], open_path=lesson, data_dir=data, learner="tester"))
+
+    async def wait(pilot, predicate, timeout, what):
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            assert time.monotonic() < deadline, f"timed out waiting for {what}"
+            await pilot.pause(0.1)
+
+    first = app()
+    async with first.run_test(size=(80, 24)) as pilot:
+        view = first.screen.query_one(SweepView)
+        view.focus()
+        await pilot.pause()
+        await pilot.press("S")
+        await wait(pilot, lambda: bool(view.runs) and view.runs[-1].slurm_job != "", 60, "the array job")
+        record = view.runs[-1]
+        await wait(pilot, lambda: record.sweep is not None and 1 <= record.sweep.done, 120, "a first seed")
+        assert record.sweep.done < 10
+        await pilot.pause(0.6)  # one redraw tick
+        assert "Final training loss" in str(view.query_one(".sweep-histogram").render())  # filling in
+        assert "Slurm array job" in str(view.query_one(".train-status").render())
+        run_id, job_id = record.run_id, record.slurm_job
+    with ProgressStore.open(data / "progress.sqlite3") as store:
+        assert store.runs("tester", None, "xs") == []  # quit mid-sweep: nothing stored yet
+
+    second = app()
+    async with second.run_test(size=(80, 24)) as pilot:
+        view = second.screen.query_one(SweepView)
+        await wait(pilot, lambda: bool(view.runs) and view.runs[-1].run_id == run_id, 30, "the re-attached sweep")
+        back = view.runs[-1]
+        assert back.slurm_job == job_id
+        await wait(pilot, lambda: back.done, 240, "the sweep to end")
+        await pilot.pause(0.3)
+        assert back.outcome == "finished" and back.values()["sweep_solved"] == 4  # seeds 1, 6, 7, 10
+        assert "solved 4 of 10" in str(view.query_one(".train-status").render())
+    with ProgressStore.open(data / "progress.sqlite3") as store:
+        rows = store.runs("tester", None, "xs")
+    assert [row["run"]["run_id"] for row in rows] == [run_id]
+    assert rows[0]["run"]["sweep"]["outcomes"][0]["state"] == "finished"

@@ -317,7 +317,8 @@ class SweepView(Vertical, can_focus=True):
                 if mine is not None and not mine.ended and not outcome.ended and mine.state != outcome.state:
                     mine.state = outcome.state
         self._draw(record)
-        if record.sweep is not None and record.outcome == "running":
+        if record.sweep is not None and record.outcome == "running" and not record.slurm_job:
+            # (a Slurm sweep's status line comes from its follower: the counts and why seeds wait)
             self._set_status(f"Sweep {record.number}: {record.sweep.summary()}")
 
     def _draw(self, record: RunRecord) -> None:
