@@ -21,11 +21,12 @@ CNN = (LayerSpec(type="Conv2D", filters=8, kernel_size=3, activation="relu"), La
        LayerSpec(type="Flatten"), LayerSpec(units=10, activation="softmax"))
 
 
-def test_digits_are_read_offline_without_importing_sklearn():
+def test_digits_are_read_offline_from_the_shipped_file():
     x, y = datasets.load("digits")
     assert x.shape == (1797, 8, 8, 1) and y.shape == (1797, 1)
     assert 0.0 <= x.min() and x.max() == 1.0
     assert y[:10, 0].tolist() == list(range(10))
+    assert datasets.digits_csv() == datasets.DATA_DIR / "digits.csv.gz"  # shipped with the tutor, gzipped
     assert "sklearn" not in sys.modules
     p = datasets.prepare("digits", one_hot=True, test=0.2, stratify=True, split_seed=1)
     assert p.test is not None and p.test[0].shape == (360, 8, 8, 1) and p.test_index is not None

@@ -194,7 +194,92 @@ async def test_huber_plot_cursor_and_delta():
 
 
 # -- install-check -------------------------------------------------------------------
-# The install check asks the training worker: tests/test_worker.py drives it for real.
+# The install check asks the training worker: tests/test_worker.py drives it for real. Here
+# the worker's answer is stood in for, to look at the lesson data lines (the files' check
+# itself: tests/test_shipped_data.py).
+VERSIONS = {"tensorflow": "2.99.0", "keras": "3.99.0", "numpy": "2.99.0"}
+DATA_LINES = ["  penguins         344 rows", "  seattle weather  1461 rows", "  digits           1797 rows"]
+
+
+async def _install_check_text(app, pilot) -> str:
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    return shown(app)
+
+
+async def test_install_check_lists_the_lesson_data_files(monkeypatch):
+    from tui_tutor.ui.widgets.interactive import install_check
+
+    monkeypatch.setattr(install_check, "read_versions", lambda: dict(VERSIONS))
+    app = Host("install-check")
+    async with app.run_test(size=(80, 24)) as pilot:
+        lines = (await _install_check_text(app, pilot)).splitlines()
+        assert lines[:4] == ["Your installation can run the training steps:", "  tensorflow  2.99.0",
+                             "  keras       3.99.0", "  numpy       2.99.0"]
+        assert lines[4:8] == ["The lesson data files are all there:", *DATA_LINES]
+        assert lines[8].startswith("(checked in ") and len(lines) == 9
+        assert not app.query_one(InteractiveWidget).has_class("-failed")
+
+
+async def test_install_check_shows_the_data_while_tensorflow_loads(monkeypatch):
+    import threading
+
+    from tui_tutor.ui.widgets.interactive import install_check
+
+    loaded = threading.Event()
+    monkeypatch.setattr(install_check, "read_versions", lambda: (loaded.wait(10), dict(VERSIONS))[1])
+    app = Host("install-check")
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if app.query_one(InteractiveWidget).data is not None:
+                break
+        await pilot.pause()
+        lines = shown(app).splitlines()
+        assert lines[0].startswith("Checking your installation") and lines[-3:] == DATA_LINES
+        loaded.set()
+        assert "Your installation can run the training steps:" in await _install_check_text(app, pilot)
+
+
+async def test_install_check_explains_a_missing_or_damaged_data_file(tmp_path, monkeypatch):
+    from tui_tutor.training import datasets
+    from tui_tutor.ui.widgets.interactive import install_check
+
+    monkeypatch.setattr(install_check, "read_versions", lambda: dict(VERSIONS))
+    gone = tmp_path / "penguins.csv"
+    monkeypatch.setattr(datasets, "penguins_csv", lambda: gone)
+    short = tmp_path / "seattle-weather.csv"
+    short.write_text("".join(datasets.DATA_DIR.joinpath("seattle-weather.csv").read_text().splitlines(True)[:11]))
+    monkeypatch.setattr(datasets, "weather_csv", lambda: short)
+    app = Host("install-check")
+    async with app.run_test(size=(80, 24)) as pilot:
+        text = await _install_check_text(app, pilot)
+        assert "Your installation can run the training steps:" in text
+        assert "A lesson data file is missing or damaged:" in text
+        assert "  penguins         missing" in text and "  seattle weather  damaged" in text
+        assert DATA_LINES[2] in text
+        # each problem is one sentence, wrapped below its file's line (a long path may be split)
+        sentences = "".join("".join(line.split()) for line in text.splitlines() if line.startswith("    "))
+        assert "".join(f"The file {gone} is missing: reinstall the tutor".split()) in sentences
+        assert "".join("holds 10 rows instead of 1461, so it is damaged: reinstall the tutor".split()) in sentences
+        widget = app.query_one(InteractiveWidget)
+        assert widget.has_class("-failed")
+        assert max(len(line) for line in text.splitlines()) <= widget.content_size.width
+
+
+async def test_install_check_without_tensorflow_still_lists_numpy_and_the_data(monkeypatch):
+    from tui_tutor.ui.widgets.interactive import install_check
+
+    def no_tensorflow():
+        raise install_check.VersionsUnavailable("tensorflow is not installed: pip install tensorflow")
+
+    monkeypatch.setattr(install_check, "read_versions", no_tensorflow)
+    app = Host("install-check")
+    async with app.run_test(size=(80, 24)) as pilot:
+        lines = (await _install_check_text(app, pilot)).splitlines()
+        assert lines[0] == "TensorFlow could not be loaded." and "pip install tensorflow" in lines[1]
+        assert any(line.startswith("  numpy       ") for line in lines)
+        assert "The lesson data files are all there:" in lines and lines[-4:-1] == DATA_LINES
 
 
 # -- every widget: ASCII mode, small terminals, idle ---------------------------------
@@ -265,4 +350,4 @@ async def test_install_check_grows_to_fit_its_result():
         await app.workers.wait_for_complete()
         await pilot.pause()
         widget = app.query_one(InteractiveWidget)
-        assert widget.content_size.height == len(shown(app).splitlines()) == 5
+        assert widget.content_size.height == len(shown(app).splitlines()) == 9  # 3 versions, 3 data files

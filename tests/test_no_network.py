@@ -1,7 +1,8 @@
 """No network: login nodes may have none, and the tutor must never phone home.
 
-1. The app and a real training run work inside a network namespace without usable
-   interfaces (`unshare -n`: only a loopback device that is down).
+1. The app, the lesson data (shipped with the tutor: penguins, weather, digits) and a real
+   training run work inside a network namespace without usable interfaces (`unshare -n`:
+   only a loopback device that is down).
 2. A Python audit hook around a whole pilot session (start, open the lesson, answer the
    neuron exercise) and a real XOR training run records every socket, name-lookup and
    HTTP event: none may be an internet (AF_INET/AF_INET6) connect, bind or send, and there
@@ -110,6 +111,27 @@ def test_app_opens_a_lesson_without_network(tmp_path):
         assert "EXITED-0" in screen, screen
     finally:
         session.close()
+
+
+@needs_unshare
+def test_lesson_data_loads_without_network(tmp_path):
+    """The penguins, weather and digits data ship with the tutor (tui_tutor/training/data):
+    they load, and the install check finds them whole, with no network at all."""
+    code = textwrap.dedent(
+        """
+        import json
+        from tui_tutor.training import datasets
+        shapes = {name: list(datasets.load(name)[0].shape) for name in ("penguins", "weather", "digits")}
+        status = {s.path.name: [s.rows, s.problem] for s in datasets.data_status()}
+        print(json.dumps({"shapes": shapes, "status": status}))
+        """
+    )
+    result = subprocess.run([*UNSHARE, sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60, env=_python_env(tmp_path))
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["shapes"] == {"penguins": [344, 4], "weather": [1460, 6], "digits": [1797, 8, 8, 1]}
+    assert report["status"] == {"penguins.csv": [344, ""], "seattle-weather.csv": [1461, ""], "digits.csv.gz": [1797, ""]}
 
 
 @pytest.mark.tf

@@ -23,13 +23,14 @@ LESSON = Path(__file__).resolve().parents[1] / "lessons" / "03-classify-penguins
 SPLIT = dict(test=0.2, stratify=True, split_seed=2)
 
 
-def test_penguins_are_read_offline_from_the_installed_package_without_pandas():
+def test_penguins_are_read_offline_from_the_shipped_file_without_pandas():
     x, y = datasets.load("penguins")
     assert x.shape == (344, 4) and y.shape == (344, 1)
     assert int(np.isnan(x).any(axis=1).sum()) == 2
     assert np.bincount(y[:, 0].astype(int)).tolist() == [152, 68, 124]
     assert x[0].tolist() == pytest.approx([39.1, 18.7, 181, 3750])  # the file's first row
-    assert "pandas" not in sys.modules or "palmerpenguins" not in sys.modules
+    assert datasets.penguins_csv() == datasets.DATA_DIR / "penguins.csv"  # shipped with the tutor
+    assert "palmerpenguins" not in sys.modules
     assert set(DATASET_NAMES) == set(datasets.DATASETS)
 
 

@@ -1,4 +1,4 @@
-"""The weather dataset (read offline from the vega_datasets package's csv), its persistence
+"""The weather dataset (read offline from the csv shipped with the tutor), its persistence
 baseline, test RMSE as a run value, and the predicted-against-true scatter plot; checked
 without TensorFlow except where marked (a real seeded run pins the overfitting claim)."""
 
@@ -29,6 +29,7 @@ def test_weather_is_read_offline_without_pandas_and_pairs_each_day_with_the_next
     assert x[0, 4:].tolist() == pytest.approx([1.0, 0.0])  # 1 January: cos 1, sin 0
     assert y[0, 0] == pytest.approx(10.6) and y[0, 0] == pytest.approx(x[1, 0])
     assert np.allclose(y[:-1, 0], x[1:, 0])  # y is the next row's max temperature
+    assert datasets.weather_csv() == datasets.DATA_DIR / "seattle-weather.csv"  # shipped with the tutor
     assert "vega_datasets" not in sys.modules
     assert "weather" in DATASET_NAMES and datasets.info("weather").task == "regression"
 

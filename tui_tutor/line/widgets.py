@@ -264,16 +264,19 @@ class InstallWords(LineWidget):
 
     def command(self, verb: str, arg: str) -> list[str]:
         from tui_tutor.training import tfload
+        from tui_tutor.training.datasets import data_status
 
+        data = [f"Data file {s.name}: {s.rows} rows, fine." if not s.problem else f"Data file {s.name}: {s.problem}"
+                for s in data_status()]
         start = time.monotonic()
         try:
             keras = tfload.load_keras()
         except Exception as exc:  # noqa: BLE001 - any failure is a sentence; the lesson goes on
-            return ["TensorFlow could not be loaded: " + " ".join(str(exc).split())[:300],
+            return [*data, "TensorFlow could not be loaded: " + " ".join(str(exc).split())[:300],
                     "The rest of the lesson works without it: only the training runs need TensorFlow."]
         versions = {name: _version(name) for name in ("tensorflow", "keras", "numpy")}
         versions["keras"] = str(getattr(keras, "__version__", versions["keras"]))
-        return ["Your installation can run the training steps: "
+        return [*data, "Your installation can run the training steps: "
                 + ", ".join(f"{name} {v}" for name, v in versions.items())
                 + f" (checked in {time.monotonic() - start:.1f} s)."]
 

@@ -1,7 +1,8 @@
-"""Small datasets made on the spot with numpy: nothing is ever downloaded.
+"""Small datasets, made on the spot with numpy or read from files shipped with the tutor:
+nothing is ever downloaded.
 
-Every dataset is generated from a fixed seed, so every learner (and every test) sees the same
-rows. Rows are already in random order: a run's validation split takes the *last* fraction
+Every generated dataset comes from a fixed seed, so every learner (and every test) sees the
+same rows. Their rows are already in random order: a run's validation split takes the *last* fraction
 of the rows (as Keras' ``validation_split`` does), which is then a fair random sample.
 
 | name | rows | x | y | for |
@@ -12,23 +13,29 @@ of the rows (as Keras' ``validation_split`` does), which is then a fair random s
 | ``penguins`` | 344 | (344, 4) bill length and depth (mm), flipper length (mm), body mass (g); NaN where missing | (344, 1) species 0/1/2 | classification, preprocessing |
 | ``weather`` | 1460 | (1460, 6) one Seattle day: max and min temperature (C), precipitation (mm), wind (m/s), season as cos/sin of the day of the year | (1460, 1) the next day's max temperature (C) | regression, monitoring |
 
-Arrays are float32, ready for Keras. ``penguins`` is the one dataset read from a file: the
-``penguins.csv`` that the ``palmerpenguins`` package ships (Palmer Station LTER, Gorman,
-Williams and Fraser 2014; CC0). It is found without importing the package, whose
-``__init__`` imports pandas (~0.4 s); the csv module reads the 344 rows in about 2 ms. Its
-rows must be prepared before training (``prepare``): drop the two with missing measurements,
-one-hot the species, hold back a test set, standardize.
+Arrays are float32, ready for Keras. ``penguins``, ``weather`` and ``digits`` are read from
+small data files that ship with the tutor in ``tui_tutor/training/data/`` (about 120 KB in
+all); ``data/SOURCES.md`` says where each file comes from, its licence, row count and sha256.
+They used to be found inside the packages palmerpenguins, vega_datasets and scikit-learn,
+whose copies they are, byte for byte; the tutor no longer depends on those packages (nor on
+the pandas and SciPy they pull in). ``data_status()`` checks the three files for the install
+check: found, readable, the expected number of rows.
 
-``weather`` is read the same way from the ``seattle-weather.csv`` that the ``vega_datasets``
-package ships (daily NOAA records for Seattle, 2012-2015, public domain), again without
-importing the package (its ``__init__`` imports pandas). Its rows stay in date order; a
-``split:`` draws the test days at random. Its baseline is persistence, "tomorrow's maximum
-equals today's": ``Prepared.baseline_rmse`` is that guess's RMSE on the test rows.
+``penguins`` is ``data/penguins.csv`` (Palmer Station LTER, Gorman, Williams and Fraser 2014;
+CC0; copied from the palmerpenguins package); the csv module reads the 344 rows in about
+2 ms. Its rows must be prepared before training (``prepare``): drop the two with missing
+measurements, one-hot the species, hold back a test set, standardize.
+
+``weather`` is read the same way from ``data/seattle-weather.csv`` (daily NOAA records for
+Seattle, 2012-2015, public domain; copied from the vega_datasets package). Its rows stay in
+date order; a ``split:`` draws the test days at random. Its baseline is persistence,
+"tomorrow's maximum equals today's": ``Prepared.baseline_rmse`` is that guess's RMSE on the
+test rows.
 
 ``digits`` (1,797 rows; x (1797, 8, 8, 1), pixels scaled to 0-1; y the digit 0-9; lesson 5,
-convolutional networks) is the ``digits.csv.gz`` that scikit-learn ships (UCI "Optical
-Recognition of Handwritten Digits", Alpaydin and Kaynak 1998; CC BY 4.0), also found without
-importing the package; numpy reads its rows of 64 pixel counts (0-16) and the digit.
+convolutional networks) is ``data/digits.csv.gz`` (UCI "Optical Recognition of Handwritten
+Digits", Alpaydin and Kaynak 1998; CC BY 4.0; copied from scikit-learn); numpy reads its rows
+of 64 pixel counts (0-16) and the digit.
 """
 
 from __future__ import annotations
@@ -36,7 +43,6 @@ from __future__ import annotations
 import csv
 import datetime
 import gzip
-import importlib.util
 import math
 from dataclasses import dataclass
 from collections.abc import Callable
@@ -110,19 +116,23 @@ PENGUIN_SPECIES = DATASET_CLASSES["penguins"]
 
 
 class DatasetUnavailable(KeyError):
-    """A dataset whose file is not installed; the message says what to install."""
+    """A dataset whose data file is missing; the message says what to do."""
+
+
+#: The folder of the data files shipped with the tutor (data/SOURCES.md says where each comes from).
+DATA_DIR = Path(__file__).parent / "data"
 
 
 def penguins_csv() -> Path:
-    """The ``penguins.csv`` shipped by the ``palmerpenguins`` package (found, not imported)."""
-    spec = importlib.util.find_spec("palmerpenguins")
-    places = list(spec.submodule_search_locations or []) if spec is not None else []
-    for place in places:
-        path = Path(place) / "data" / "penguins.csv"
-        if path.is_file():
-            return path
-    raise DatasetUnavailable("the penguins data comes with the Python package palmerpenguins, which is not "
-                             "installed here: pip install palmerpenguins")
+    """The ``penguins.csv`` shipped with the tutor (copied from the palmerpenguins package)."""
+    return DATA_DIR / "penguins.csv"
+
+
+def _shipped(path: Path) -> Path:
+    """``path``, or :class:`DatasetUnavailable` with a plain sentence when it is missing."""
+    if not path.is_file():
+        raise DatasetUnavailable(f"the data file {path} is missing from this installation: reinstall the tutor")
+    return path
 
 
 def _penguins() -> tuple[np.ndarray, np.ndarray]:
@@ -130,7 +140,7 @@ def _penguins() -> tuple[np.ndarray, np.ndarray]:
     and the species as 0 (Adelie), 1 (Chinstrap) or 2 (Gentoo)."""
     rows_x: list[list[float]] = []
     rows_y: list[float] = []
-    with penguins_csv().open(newline="", encoding="utf-8") as handle:
+    with _shipped(penguins_csv()).open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             rows_x.append([_number(row[name]) for name in PENGUIN_FEATURES])
             species = row["species"]
@@ -142,22 +152,15 @@ WEATHER_FEATURES = ("temp_max", "temp_min", "precipitation", "wind", "season_cos
 
 
 def weather_csv() -> Path:
-    """The ``seattle-weather.csv`` shipped by the ``vega_datasets`` package (found, not imported)."""
-    spec = importlib.util.find_spec("vega_datasets")
-    places = list(spec.submodule_search_locations or []) if spec is not None else []
-    for place in places:
-        path = Path(place) / "_data" / "seattle-weather.csv"
-        if path.is_file():
-            return path
-    raise DatasetUnavailable("the weather data comes with the Python package vega_datasets, which is not "
-                             "installed here: pip install vega_datasets")
+    """The ``seattle-weather.csv`` shipped with the tutor (copied from the vega_datasets package)."""
+    return DATA_DIR / "seattle-weather.csv"
 
 
 def _weather() -> tuple[np.ndarray, np.ndarray]:
     """One row per day but the last, in date order: the day's six features, and as y the
     next day's maximum temperature."""
     days: list[list[float]] = []
-    with weather_csv().open(newline="", encoding="utf-8") as handle:
+    with _shipped(weather_csv()).open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             year, month, day = (int(part) for part in row["date"].split("/"))
             angle = 2.0 * math.pi * (_day_of_year(year, month, day) - 1) / 365.25
@@ -173,19 +176,13 @@ def _day_of_year(year: int, month: int, day: int) -> int:
 
 
 def digits_csv() -> Path:
-    """The ``digits.csv.gz`` shipped by scikit-learn (found, not imported)."""
-    spec = importlib.util.find_spec("sklearn")
-    for place in list(spec.submodule_search_locations or []) if spec is not None else []:
-        path = Path(place) / "datasets" / "data" / "digits.csv.gz"
-        if path.is_file():
-            return path
-    raise DatasetUnavailable("the digits data comes with the Python package scikit-learn, which is not "
-                             "installed here: pip install scikit-learn")
+    """The ``digits.csv.gz`` shipped with the tutor (copied from scikit-learn), still gzipped."""
+    return DATA_DIR / "digits.csv.gz"
 
 
 def _digits() -> tuple[np.ndarray, np.ndarray]:
     """The 1,797 digit images in the file's order: (rows, 8, 8, 1) in 0-1, and the digit."""
-    with gzip.open(digits_csv(), "rt", encoding="ascii") as handle:
+    with gzip.open(_shipped(digits_csv()), "rt", encoding="ascii") as handle:
         table = np.loadtxt(handle, delimiter=",", dtype=np.float32)
     x = (table[:, :64] / 16.0).reshape(-1, 8, 8, 1)
     return x.astype(np.float32), table[:, 64:65].astype(np.float32)
@@ -366,3 +363,96 @@ def split_rows(groups: np.ndarray, test: float, seed: int) -> tuple[np.ndarray, 
         test_rows.extend(rows[:k].tolist())
         train_rows.extend(rows[k:].tolist())
     return rng.permutation(np.array(train_rows, dtype=np.int64)), rng.permutation(np.array(test_rows, dtype=np.int64))
+
+
+# -- the install check: are the shipped data files there and whole? ---------------------------
+@dataclass(frozen=True)
+class DataFileStatus:
+    """One shipped data file as the install check finds it."""
+
+    #: What the learner knows it as: "penguins", "seattle weather", "digits".
+    name: str
+    #: The dataset that reads it (``load(dataset)``).
+    dataset: str
+    path: Path
+    #: The data rows it should hold (a csv file's header line not counted).
+    expected_rows: int
+    #: The data rows found; None when the file could not be read.
+    rows: int | None
+    #: Empty when the file is fine, else one plain sentence: what is wrong and what to do.
+    problem: str = ""
+    #: False when there is no file at ``path`` at all.
+    found: bool = True
+
+    @property
+    def ok(self) -> bool:
+        return not self.problem
+
+
+_PENGUIN_COLUMNS = ("species", *PENGUIN_FEATURES)
+_WEATHER_COLUMNS = ("date", "precipitation", "temp_max", "temp_min", "wind")
+_DIGIT_FIELDS = 65  # 64 pixel counts and the digit
+
+
+def data_status() -> list[DataFileStatus]:
+    """Check the three shipped data files the lessons train on: each must be there, readable,
+    hold the columns the tutor reads, the expected number of rows, and load as its dataset.
+    Never raises: a problem is a sentence in the file's status."""
+    return [
+        _file_status("penguins", "penguins", penguins_csv(), 344, lambda path: _count_csv(path, _PENGUIN_COLUMNS)),
+        _file_status("seattle weather", "weather", weather_csv(), 1461, lambda path: _count_csv(path, _WEATHER_COLUMNS)),
+        _file_status("digits", "digits", digits_csv(), 1797, _count_digits),
+    ]
+
+
+def _file_status(name: str, dataset: str, path: Path, expected: int, count: Callable[[Path], int]) -> DataFileStatus:
+    fix = "reinstall the tutor to get a good copy"
+    if not path.is_file():
+        return DataFileStatus(name, dataset, path, expected, None, f"The file {path} is missing: {fix}.", found=False)
+    try:
+        rows = count(path)
+    except (OSError, EOFError, ValueError, csv.Error) as exc:  # gzip and decoding errors are OSError/ValueError
+        return DataFileStatus(name, dataset, path, expected, None,
+                              f"The file {path} cannot be read ({_reason(exc)}): {fix}.")
+    if rows != expected:
+        return DataFileStatus(name, dataset, path, expected, rows,
+                              f"The file {path} holds {rows} rows instead of {expected}, so it is damaged: {fix}.")
+    try:
+        info(dataset).make()
+    except Exception as exc:  # noqa: BLE001 - whatever the reader trips over, the learner gets a sentence
+        return DataFileStatus(name, dataset, path, expected, rows,
+                              f"The file {path} cannot be read as the {name} data ({_reason(exc)}): {fix}.")
+    return DataFileStatus(name, dataset, path, expected, rows)
+
+
+def _count_csv(path: Path, columns: tuple[str, ...]) -> int:
+    """The data rows of a csv file whose header names ``columns``; ValueError for a short row."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        missing = [name for name in columns if name not in (reader.fieldnames or [])]
+        if missing:
+            raise ValueError(f"no column {', '.join(missing)}")
+        rows = 0
+        for row in reader:
+            rows += 1
+            if any(row.get(name) is None for name in columns):
+                raise ValueError(f"row {rows} is cut short")
+    return rows
+
+
+def _count_digits(path: Path) -> int:
+    """The rows of the gzipped digits file: 65 whole numbers each; ValueError otherwise."""
+    rows = 0
+    with gzip.open(path, "rt", encoding="ascii") as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            rows += 1
+            if len(line.split(",")) != _DIGIT_FIELDS:
+                raise ValueError(f"row {rows} does not hold {_DIGIT_FIELDS} numbers")
+    return rows
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:120]
