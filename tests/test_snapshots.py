@@ -365,3 +365,54 @@ def test_misclassified_digits_after_a_cnn_run(snap_compare, tmp_path, ascii_mode
 
     assert snap_compare(_app(tmp_path, ascii_mode, **_lesson(path)), terminal_size=SIZE,
                         run_before=_replayed_run_before(_digits_events))
+
+
+SWEEP_LESSON = """---
+title: Sweeps
+id: sweeps
+---
+
+## Count over seeds
+
+::: train
+id: xor-sweep
+dataset: xor
+layers:
+  - {units: 2, activation: relu}
+  - {units: 1, activation: sigmoid}
+learning_rate: 0.05
+epochs: 500
+sweep: {seeds: 30, solved_loss: 0.1}
+:::
+"""
+#: Final losses of lesson 2's real 30-seed sweep (2 ReLU units), rounded: 7 of 30 solved.
+SWEEP_LOSSES = {1: 0.001, 2: 0.693, 3: 0.477, 4: 0.693, 5: 0.347, 6: 0.001, 7: 0.002, 8: 0.693, 9: 0.478,
+                10: 0.002, 11: 0.478, 12: 0.693, 13: 0.477, 14: 0.693, 15: 0.002, 16: 0.693, 17: 0.693,
+                18: 0.347, 19: 0.693, 20: 0.002, 21: 0.477, 22: 0.693, 23: 0.347, 24: 0.002, 25: 0.477,
+                26: 0.693, 27: 0.347, 28: 0.477, 29: 0.693, 30: 0.477}
+
+
+@modes
+def test_seed_sweep_coming_back_to_a_finished_sweep(snap_compare, tmp_path, ascii_mode):
+    """A stored 30-seed sweep shown again: status, the loss histogram, the seed grid (solved or not)."""
+    from tui_tutor.training.events import Finished
+    from tui_tutor.training.records import RunRecord
+    from tui_tutor.training.sweep import SweepTally
+
+    path = tmp_path / "sweeps.md"
+    path.write_text(SWEEP_LESSON, encoding="utf-8")
+    tally = SweepTally(list(range(1, 31)), 0.1)
+    for seed, loss in SWEEP_LOSSES.items():
+        tally.observe(seed, Finished("r", {"epoch": [500], "loss": [loss]}))
+    record = RunRecord(1, {"learning_rate": 0.05, "hidden_units": 2, "hidden_activation": "relu", "epochs": 500,
+                           "batch_size": 4, "seed": 1}, train_id="xor-sweep", outcome="finished", sweep=tally)
+    (tmp_path / "data").mkdir()
+    with ProgressStore.open(db_path(tmp_path / "data")) as store:
+        store.record_run(LEARNER, "sweeps", "xor-sweep", record.to_dict())
+
+    async def run_before(pilot) -> None:
+        await pilot.pause()
+        pilot.app.screen.query_one("#step-body").scroll_end(animate=False)
+        await pilot.pause()
+
+    assert snap_compare(_app(tmp_path, ascii_mode, **_lesson(path)), terminal_size=SIZE, run_before=run_before)

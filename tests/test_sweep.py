@@ -42,7 +42,7 @@ def test_a_tally_counts_solved_seeds_and_survives_the_store_format():
     assert [tally.outcomes[s].state for s in (1, 5, 6, 7)] == ["finished", "running", "failed", "queued"]
     assert tally.values() == {"sweep_seeds": 30.0, "sweep_done": 5.0, "sweep_solved": 2.0,
                               "sweep_median_loss": pytest.approx((0.02 + 0.3466) / 2)}
-    assert tally.summary() == "5 of 30 seeds done, 1 running; solved 2 of 4 (final loss below 0.1)"
+    assert tally.summary() == "5 of 30 seeds done, 1 running; solved 2 of 4 (loss < 0.1)"
     tally.observe(1, _finished(0.9))  # a seed that has ended stays as it ended
     assert tally.outcomes[1].loss == 0.004
     record = RunRecord(1, {"hidden_units": 2}, train_id="sw", sweep=tally)

@@ -159,13 +159,13 @@ class SweepTally:
         return values
 
     def summary(self) -> str:
-        """One line: `12 of 30 seeds done, 3 running; solved 4 of the 12 (loss below 0.1)`."""
+        """One line: `12 of 30 seeds done, 3 running; solved 4 of 12 (loss < 0.1)`."""
         text = f"{self.done} of {len(self.seeds)} seeds done"
         if self.running:
             text += f", {self.running} running"
         if self.solved_loss is not None:
             finished = sum(1 for o in self.outcomes.values() if o.state == "finished")
-            text += f"; solved {self.solved_count} of {finished} (final loss below {self.solved_loss:g})"
+            text += f"; solved {self.solved_count} of {finished} (loss < {self.solved_loss:g})"
         return text
 
     # -- as data ----------------------------------------------------------------------------

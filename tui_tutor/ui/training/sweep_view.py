@@ -91,9 +91,10 @@ class SweepView(Vertical, can_focus=True):
         yield Static("", classes="train-settings", markup=False)
         yield Static(self._idle_hint(), classes="train-status", markup=False)
         yield ProgressLine(classes="train-progress")
-        yield Static("", classes="sweep-histogram", markup=False)
-        yield Static("", classes="sweep-grid", markup=False)
-        yield Static("", classes="train-runs", markup=False)
+        for part in ("sweep-histogram", "sweep-grid", "train-runs"):  # shown once they have lines
+            static = Static("", classes=part, markup=False)
+            static.display = False
+            yield static
 
     def on_mount(self) -> None:
         self._timer = self.set_interval(1 / REDRAW_HZ, self._flush, pause=True)
@@ -330,14 +331,22 @@ class SweepView(Vertical, can_focus=True):
         self.query_one(".train-progress", ProgressLine).set(tally.done, len(tally.seeds),
                                                             f"{tally.done}/{len(tally.seeds)} seeds")
         histogram = loss_histogram(tally, min(width, HISTOGRAM_WIDTH + 12), ascii=ascii_mode)
-        self.query_one(".sweep-histogram", Static).update(
-            "\n".join(["Final training loss of the finished seeds (how many in each range):", *histogram])
-            if histogram else "")
-        self.query_one(".sweep-grid", Static).update("\n".join(seed_grid(tally, width, ascii=ascii_mode)))
+        self._show(".sweep-histogram", ["Final training loss of the finished seeds (how many in each range):",
+                                        *histogram] if histogram else [])
+        yes, no = ("+", "x") if ascii_mode else ("✓", "✗")
+        legend = (f"Each seed: {yes} solved, {no} not, then its final loss." if tally.solved_loss is not None
+                  else "Each seed and its final loss.")
+        self._show(".sweep-grid", [legend, *seed_grid(tally, width, ascii=ascii_mode)])
         earlier = [r for r in self.runs[:-1] if r.sweep is not None][-3:]
         lines = [f"sweep {r.number}: {_setting_words(r.settings)}: {r.sweep.summary()}" for r in earlier
                  if r.sweep is not None]
-        self.query_one(".train-runs", Static).update("\n".join(["Earlier sweeps:", *lines]) if lines else "")
+        self._show(".train-runs", ["Earlier sweeps:", *lines] if lines else [])
+
+    def _show(self, selector: str, lines: list[str]) -> None:
+        """Fill a part of the view; an empty part takes no line at all."""
+        part = self.query_one(selector, Static)
+        part.update("\n".join(lines))
+        part.display = bool(lines)
 
     def on_resize(self) -> None:
         if self.runs:
