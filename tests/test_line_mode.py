@@ -437,3 +437,54 @@ def test_nothing_to_read_exits_2(capsys):
     code = run_line(LineOptions(reason="test", lesson_paths=[LESSON], open_path=LESSON), io.StringIO(""), io.StringIO())
     assert code == 2
     assert "nothing to read" in capsys.readouterr().err
+
+
+SWEEP_LESSON = """---
+title: Sweep in words
+id: sweep-words
+---
+
+## Count
+
+::: train
+id: xs
+dataset: xor
+layers:
+  - {units: 2, activation: relu}
+  - {units: 1, activation: sigmoid}
+learning_rate: 0.05
+epochs: 500
+batch_size: 4
+sweep: {seeds: 4, solved_loss: 0.1}
+:::
+
+::: question
+id: how-many
+kind: numeric
+run: xs
+prompt: In how many of your seeds did the network solve XOR?
+answer: sweep_solved
+atol: 0
+rtol: 0
+:::
+"""
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+def test_a_sweep_in_line_mode_says_each_seed_and_grades_the_count(tmp_path):
+    """Real runs in the worker: seeds 1-4 of lesson 2's setting, of which seed 1 solves XOR
+    (tests/test_lesson_claims.py pins seeds 1-10); the question is graded on the stored sweep."""
+    lesson = tmp_path / "sweep.md"
+    lesson.write_text(SWEEP_LESSON)
+    options = LineOptions(reason="test", lesson_paths=[lesson], open_path=lesson, data_dir=tmp_path / "d",
+                          learner="tester")
+    out = io.StringIO()
+    assert run_line(options, io.StringIO("train\n\n4\n1\nquit\n"), out) == 0
+    text = out.getvalue()
+    assert "This is a seed sweep" in text
+    assert re.search(r"Seed 1: solved, final loss (0\.00\d|\d\.\d+e-0\d) \(1 of 4 done\)\.", text), text
+    assert "Graded against sweep 1: seeds 1 to 4, 2 units, 1 of 4 solved." in text
+    assert re.search(r"Seed 2: not solved, final loss 0\.\d+ \(2 of 4 done\)\.", text), text
+    assert "Sweep 1 finished: 4 of 4 seeds done; solved 1 of 4 (loss < 0.1)." in text
+    assert "Not yet" in text.split("Sweep 1 finished")[1] and "Correct" in text.split("Sweep 1 finished")[1]

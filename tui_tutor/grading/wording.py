@@ -287,11 +287,20 @@ def parts_lines(result: Result, question: Question | None, wrong_mark: str, limi
 
 
 def run_name(number: int, settings: Mapping[str, Any], values: Mapping[str, float]) -> str:
-    """A training run named by what sets it apart: "run 3: seed 2, 2 units, final loss 0.6931".
+    """A training run named by what sets it apart: "run 3: seed 2, 2 units, final loss 0.6931";
+    a seed sweep: "sweep 1: seeds 1 to 30, 2 units, 7 of 30 solved".
 
     `settings` are the run's settings in the training view (seed, hidden_units, ...) and
     `values` its numbers (`final_loss`, ...); what a run lacks is left out.
     """
+    if "sweep_seeds" in values:  # a seed sweep: its seeds and its count, not one seed
+        facts = [f"seeds 1 to {int(values['sweep_seeds'])}"]
+        units = settings.get("hidden_units")
+        if isinstance(units, (int, float)) and not isinstance(units, bool) and units > 0:
+            facts.append(plural(int(units), "unit"))
+        if "sweep_solved" in values:
+            facts.append(f"{int(values['sweep_solved'])} of {int(values.get('sweep_done', 0))} solved")
+        return f"sweep {number}: " + ", ".join(facts)
     facts = []
     seed = settings.get("seed")
     if isinstance(seed, (int, float)) and not isinstance(seed, bool):

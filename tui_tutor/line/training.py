@@ -115,6 +115,8 @@ class TrainingWords:
             f"loss {self.spec.loss}, optimizer {self.spec.optimizer}.",
             self.settings_line(),
             *([earlier] if earlier else []),
+            *([f"This is a seed sweep: train trains this setting with seeds 1 to {self.spec.sweep.seeds}, "
+               "one after another, and counts how many solve it."] if self.spec.sweep else []),
             "Type train to train (Ctrl+C stops a run), set NAME VALUE to change a setting "
             "(lr, units, act, epochs, batch, seed), or press Enter to go on.",
         ]
@@ -141,6 +143,8 @@ class TrainingWords:
     # ------------------------------------------------------------------ a run
     def train(self) -> list[str]:
         """Run once, reporting as it goes; returns the closing lines (the run's numbers)."""
+        if self.spec.sweep is not None:
+            return self.sweep()
         start = self._start_run or default_source(self.context.training.threads, self.context.training.max_seconds)
         events: queue.Queue[Event | BaseException] = queue.Queue()
         number = max((r.number for r in self.stored_runs()), default=0) + 1
@@ -201,6 +205,63 @@ class TrainingWords:
             record.observe(final)
         self._save(record, final)
         return self._closing(final, total, record.values(), record.number)
+
+    # ------------------------------------------------------------------ a seed sweep
+    def sweep(self) -> list[str]:
+        """A `sweep:` block: every seed in turn on this machine, a sentence as each one ends
+        (solved or not, its final loss), then the counts; Ctrl+C stops the sweep. Kept as the
+        full-screen sweep view keeps it, so a question about the sweep is graded the same."""
+        from tui_tutor.training.sweep import LocalSweep, SweepTally
+
+        start = self._start_run or default_source(self.context.training.threads, self.context.training.max_seconds)
+        ended: queue.Queue[tuple[int, Event] | BaseException] = queue.Queue()
+        number = max((r.number for r in self.stored_runs()), default=0) + 1
+        tally = SweepTally.for_spec(self.spec)
+        record = RunRecord(number=number, settings=dict(self.values), train_id=self.spec.id,
+                           overrides=self.overrides(), started=time.time(), sweep=tally)
+        sweep = LocalSweep(self.spec, record.overrides, lambda seed, event: ended.put((seed, event)), start)
+
+        def go() -> None:
+            try:
+                sweep.run()
+            except BaseException as exc:  # noqa: BLE001 - reported to the learner, never lost in a thread
+                ended.put(exc)
+
+        thread = threading.Thread(target=go, name="line-sweep", daemon=True)
+        self.say(f"Sweeping seeds 1 to {len(tally.seeds)}, one after another... (Ctrl+C stops the sweep)")
+        thread.start()
+        stopping = False
+        while thread.is_alive() or not ended.empty():
+            try:
+                try:
+                    item = ended.get(timeout=0.25)
+                except queue.Empty:
+                    continue
+                if isinstance(item, BaseException):
+                    self.say(f"The sweep stopped: {type(item).__name__}: {item}")
+                    break
+                seed, event = item
+                tally.observe(seed, event)
+                if isinstance(event, (Finished, Stopped, Failed)):
+                    outcome = tally.outcomes[seed]
+                    solved = tally.solved(outcome)
+                    verdict = {True: "solved", False: "not solved", None: outcome.state}[solved]
+                    loss = f", final loss {_num(outcome.loss)}" if math.isfinite(outcome.loss) else ""
+                    self.say(f"Seed {seed}: {verdict}{loss} ({tally.done} of {len(tally.seeds)} done).")
+            except KeyboardInterrupt:
+                if not stopping:
+                    stopping = True
+                    sweep.stop()
+                    self.say("Stopping the sweep (Ctrl+C)...")
+        thread.join(timeout=5)
+        self.runs += 1
+        states = {o.state for o in tally.outcomes.values()}
+        record.outcome = "finished" if states == {"finished"} else "stopped" if "stopped" in states else "failed"
+        record.ended = time.time()
+        self.context.runs.save(self.lesson_id, record)
+        if self.context.runs.problem:
+            self.say(f"{self.context.runs.problem} The sweep is kept for this session.")
+        return [f"Sweep {number} {record.outcome}: {tally.summary()}."]
 
     def _save(self, record: RunRecord, final: Event) -> None:
         """Mark how the run ended and keep it, as the full-screen view does."""
