@@ -256,3 +256,79 @@ def test_site_config_option_is_checked_and_passed_to_the_slurm_source(tmp_path, 
     site = load_site_config()  # what the training view's Slurm source reads
     assert site.partition == "gpu" and site.time == "00:10:00" and site.path == good
     assert cli._app_parser().parse_args(["--site-config", str(good)]).site_config == good
+
+
+# --------------------------------------------------------------------------- following, with a fake scheduler
+def test_while_events_flow_the_scheduler_is_asked_about_once_a_minute():
+    now = [0.0]
+    line = "12|tui-tutor-xor-1|RUNNING|None|0:10|10:00|2026-11-26T02:31:55|/runs/xor-1\n"
+    poller = SchedulerPoller(runner=_answer(line), clock=lambda: now[0], user="me")
+    poller.poll()
+    poller.events_flowing()  # the follower saw the job's first events
+    times = []
+    while now[0] <= 180.0:
+        if poller.due():
+            poller.poll()
+            times.append(now[0])
+        now[0] += 0.5
+    assert all(gap >= 50 for gap in (b - a for a, b in itertools.pairwise(times))), times
+    assert len(times) <= 4
+
+
+def test_a_slow_scheduler_never_holds_back_the_events(tmp_path):
+    """A background poller answers at once with what it knew while squeue takes its time."""
+    import threading
+    import time
+
+    release = threading.Event()
+
+    def slow(command, timeout):
+        release.wait(5)
+        return subprocess.CompletedProcess(command, 0, "12|tui-tutor-x|RUNNING|None|0:01|5:00|N/A|/r\n", "")
+
+    poller = SchedulerPoller(runner=slow, background=True)
+    start = time.monotonic()
+    assert poller.poll() is None  # nothing known yet; the query runs in its own thread
+    assert poller.poll() is None  # no second query while the first runs
+    assert time.monotonic() - start < 0.5
+    release.set()
+    deadline = time.monotonic() + 5
+    while poller.jobs is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert poller.poll() is not None and poller.calls == 1
+
+
+def test_stopping_a_job_whose_events_arrived_stops_it_even_if_squeue_still_says_pending(tmp_path):
+    """The scheduler's word lags (a poll a minute): a job that already writes events is stopped
+    after its batch (USR1), never cancelled as a job that never started."""
+    from tui_tutor.slurm.follow import SlurmRun
+    from tui_tutor.slurm.job import Job
+
+    folder = tmp_path / "xor-1"
+    folder.mkdir()
+    job = Job("xor-1", folder, job_id="12")
+    (folder / "events.jsonl").write_text(Started("xor-1", {}, 3).to_json() + "\n")
+    commands = []
+
+    def runner(command, timeout):
+        commands.append(command)
+        if command[0] == "squeue":
+            return subprocess.CompletedProcess(command, 0, "12|tui-tutor-xor-1|PENDING|Priority|0:00|5:00|N/A|/r\n", "")
+        with open(folder / "events.jsonl", "a") as stream:  # the job stops after its batch
+            stream.write(json.dumps({"event": "Stopped", "run_id": "xor-1", "epoch": 1, "history": {},
+                                     "reason": "stopped (by you)"}) + "\n")
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    import tui_tutor.slurm.follow as follow
+
+    original = follow._run_command
+    follow._run_command = runner  # scancel goes through the module's runner
+    try:
+        run = SlurmRun.attach(job, SPEC, lambda event: None, poller=SchedulerPoller(runner=runner), file_interval=0.01)
+        run.stop()
+        final = run.run()
+    finally:
+        follow._run_command = original
+    assert final is not None and final.reason == "stopped (by you)"
+    assert ["scancel", "-b", "-s", "USR1", "12"] in commands and ["scancel", "12"] not in commands
+    assert (folder / "stop-requested").exists()

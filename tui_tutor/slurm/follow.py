@@ -228,7 +228,7 @@ class SchedulerPoller:
 
     def __init__(self, *, clock: Callable[[], float] = time.monotonic, runner: Runner = _run_command,
                  user: str | None = None, timeout: float = 15.0, jitter: float = 0.1,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None, background: bool = False) -> None:
         self.clock = clock
         self.runner = runner
         self.user = user
@@ -240,6 +240,11 @@ class SchedulerPoller:
         self.next_at: float | None = None
         self.jobs: dict[str, JobInfo] | None = None
         self.error: str | None = None
+        #: Ask in a thread of its own, so a slow controller (up to `timeout`) never holds
+        #: back the events file: `poll` then answers with what the last query found.
+        self.background = background
+        self._query: threading.Thread | None = None
+        self._lock = threading.Lock()
 
     def delay(self) -> float:
         if self.quiet_rounds < len(BACKOFF):
@@ -254,7 +259,24 @@ class SchedulerPoller:
         self.quiet_rounds = 0
         self.next_at = self.clock() + BACKOFF[0] if self.next_at is not None else None
 
+    def events_flowing(self) -> None:
+        """The run's events are arriving: the file says it runs, so the scheduler is needed only
+        to notice a job that died: ask about once a minute (a state change asks sooner again)."""
+        self.quiet_rounds = max(self.quiet_rounds, len(BACKOFF))
+
     def poll(self, *, force: bool = False) -> dict[str, JobInfo] | None:
+        if not self.background:
+            return self._poll(force=force)
+        with self._lock:
+            busy = self._query is not None and self._query.is_alive()
+            if not busy and (force or self.due()):
+                self.next_at = self.clock() + self.timeout  # no second query while this one runs
+                self._query = threading.Thread(target=self._poll, kwargs={"force": True}, daemon=True,
+                                               name="squeue")
+                self._query.start()
+        return self.jobs if self.error is None else None
+
+    def _poll(self, *, force: bool = False) -> dict[str, JobInfo] | None:
         if not (force or self.due()):
             return self.jobs
         self.calls += 1
@@ -324,7 +346,7 @@ class SlurmRun:
         self.sbatch_args = tuple(sbatch_args)
         self.on_status = on_status
         self.on_job = on_job
-        self.poller = poller or SchedulerPoller(clock=clock)
+        self.poller = poller or SchedulerPoller(clock=clock, background=True)
         self.file_interval = file_interval
         self.max_seconds = max_seconds
         self.clock = clock
@@ -335,6 +357,7 @@ class SlurmRun:
         self._detached = threading.Event()
         self._wake = threading.Event()
         self._stop_sent = False
+        self._started = False  # the job's first event arrived (the scheduler's word may lag)
         self._status = ""
 
     def _say(self, text: str) -> None:
@@ -382,16 +405,19 @@ class SlurmRun:
         assert job.job_id is not None
         follower = EventFollower(job.events_file)
         ended_at: float | None = None
-        started = False
+        self._started = False
         missing = 0
         while True:
             if self._detached.is_set():
                 return None  # the job goes on without us; a later tutor re-attaches
             if self._stop.is_set() and not self._stop_sent:
                 self._send_stop()
-            for event in follower.poll():
-                started = True
+            events = follower.poll()
+            for event in events:
+                self._started = True
                 self.emit(event)
+            if events:
+                self.poller.events_flowing()
             if follower.final is not None:
                 self.result = follower.final
                 return follower.final
@@ -405,14 +431,14 @@ class SlurmRun:
                 if info is not None:
                     missing = 0
                     self.info = info
-                    if not started or info.finished:
+                    if not self._started or info.finished:
                         self._say(describe_job(info))
                     if info.finished and ended_at is None:
                         ended_at = self.clock()
                         self.poller.reset()
-            elif not started:
+            elif not self._started:
                 self._say(describe_job(None))
-            if self.info is not None and self.info.state == "PENDING" and self._stop.is_set():
+            if self.info is not None and self.info.state == "PENDING" and self._stop.is_set() and not self._started:
                 # a job that never started: cancelling it outright is the stop
                 self._cancel_pending()
                 return self._final(Stopped(job.run_id, 0, {}))
@@ -437,7 +463,7 @@ class SlurmRun:
         job = self.job
         if job is None or job.job_id is None:
             return
-        if self.info is not None and self.info.state == "PENDING":
+        if self.info is not None and self.info.state == "PENDING" and not self._started:
             return  # handled in the loop: cancelled outright
         try:
             job.stop_marker.touch()

@@ -239,7 +239,9 @@ def job_script(job: Job, spec: TrainSpec, site: SiteConfig, *, keras_backend: st
             options.append(f"--{key}={value}")
     options.extend(site.sbatch)
     backend = keras_backend or site.keras_backend
-    cpus = threads or res.cpus or 2
+    # as many threads as CPUs the job asked for (Slurm's default is one): on a cluster that
+    # pins a job to its CPUs, more threads than CPUs only contend
+    cpus = threads or res.cpus or 1
     lines = ["#!/bin/bash", *(f"#SBATCH {option}" for option in options),
              "# Written by tui-tutor: one training run; its events go to events.jsonl in this folder.",
              *site.preamble,
