@@ -472,3 +472,23 @@ async def test_a_run_without_tensorflow_is_reported_and_the_lesson_goes_on(tmp_p
         status = str(view.query_one(".train-status").render())
         assert "tensorflow is not installed" in status and "pip install" in status
         assert app.is_running
+
+
+def test_the_worker_leaves_no_files_in_the_shared_temp_folder(no_tensorflow_here):
+    """TensorFlow's autograph writes a file per traced function to the temp folder and leaves it
+    when the process is ended by a signal; on a login node /tmp is shared, so the worker gets a
+    folder of its own, removed when it ends."""
+    import tempfile
+
+    shared = Path(tempfile.gettempdir())
+    before = {p.name for p in shared.iterdir()}
+    worker = TrainingWorker(threads=1)
+    try:
+        assert isinstance(worker.start_run(XOR, {}, lambda event: None).run(), Finished)
+        private = Path(worker._process.tmp)
+        assert private.parent == shared and private.name.startswith("tui-tutor-worker-")
+        assert any(private.iterdir())  # the traced functions' files went there
+    finally:
+        worker.close()
+    left = {p.name for p in shared.iterdir()} - before
+    assert not any(name.startswith(("tui-tutor-worker-", "__autograph_generated")) for name in left), left

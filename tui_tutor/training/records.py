@@ -91,7 +91,8 @@ class RunRecord:
             self.run_id = run_id
         if isinstance(event, Loaded):
             self.versions = dict(event.versions)
-            self.backend = "tensorflow" if "tensorflow" in event.versions else self.backend
+            self.backend = str(event.versions.get("backend")
+                               or ("tensorflow" if "tensorflow" in event.versions else self.backend))
         elif isinstance(event, Started):
             self.effective = dict(event.settings)
         if isinstance(event, Finished):

@@ -18,6 +18,10 @@ they equal what ``fit(epochs=500)`` would log at that epoch.
   checked inside the loop before every step. ~50x faster than ``fit(epochs=500)`` when warm.
 * Everything else: Keras' own ``fit`` over a repeated ``tf.data`` set, one Keras epoch per
   group (``steps_per_epoch = passes_per_log * steps_per_pass``), with a callback.
+* Under another Keras backend (``KERAS_BACKEND=jax`` or ``torch``, see ``tfload``) every run
+  takes the backend-neutral path: Keras' own ``fit`` over NumPy batches from a generator
+  (shuffled per pass with the run's seed), the same groups, callback and events; no
+  ``tf.data`` and no compiled loop.
 
 The last compiled model is reused by the next run of the same network (weights from the
 seeded new model, optimizer state zeroed, metrics reset), so its traced step is not traced
@@ -277,7 +281,6 @@ class TrainingRun:
 
     def _fit(self, keras: ModuleType, spec: TrainSpec) -> Event:
         import numpy as np
-        import tensorflow as tf
 
         keras.backend.clear_session(free_memory=False)
         keras.utils.set_random_seed(int(spec.seed))
@@ -297,24 +300,34 @@ class TrainingRun:
         epochs = int(spec.epochs)
         per_log, full_groups, remainder = plan_epochs(epochs, MAX_LOGGED_EPOCHS)
 
-        if batch_size >= n_train:
-            data = tf.data.Dataset.from_tensors((x_train, y_train))
-        else:
-            data = (
-                tf.data.Dataset.from_tensor_slices((x_train, y_train))
-                .shuffle(n_train, seed=int(spec.seed), reshuffle_each_iteration=True)
-                .batch(batch_size)
-            )
-        data = data.repeat()
-        val_data = None
-        if val is not None:
-            # A tf.data set, not arrays: Keras makes a new iterator for every validation pass,
-            # ~10 ms for a small tf.data set but ~100 ms for numpy arrays.
-            n_val = len(val[0])
-            if n_val <= 4096:
-                val_data = tf.data.Dataset.from_tensors(val)
+        tensorflow = tfload.backend() == "tensorflow"
+        val_data: Any = None
+        fit_extra: dict[str, Any] = {}
+        if tensorflow:
+            import tensorflow as tf
+
+            if batch_size >= n_train:
+                data = tf.data.Dataset.from_tensors((x_train, y_train))
             else:
-                val_data = tf.data.Dataset.from_tensor_slices(val).batch(1024)
+                data = (
+                    tf.data.Dataset.from_tensor_slices((x_train, y_train))
+                    .shuffle(n_train, seed=int(spec.seed), reshuffle_each_iteration=True)
+                    .batch(batch_size)
+                )
+            data = data.repeat()
+            if val is not None:
+                # A tf.data set, not arrays: Keras makes a new iterator for every validation pass,
+                # ~10 ms for a small tf.data set but ~100 ms for numpy arrays.
+                n_val = len(val[0])
+                if n_val <= 4096:
+                    val_data = tf.data.Dataset.from_tensors(val)
+                else:
+                    val_data = tf.data.Dataset.from_tensor_slices(val).batch(1024)
+        else:  # JAX or PyTorch: NumPy batches, validated in the same batches as above
+            data = _numpy_batches(x_train, y_train, batch_size, int(spec.seed))
+            if val is not None:
+                val_data = val
+                fit_extra["validation_batch_size"] = len(val[0]) if len(val[0]) <= 4096 else 1024
 
         model = keras.Sequential(name="tutor")
         model.add(keras.Input(shape=x_train.shape[1:]))
@@ -346,11 +359,11 @@ class TrainingRun:
                 settings["split"] = {"test": spec.split.test, "stratify": spec.split.stratify, "seed": spec.split.seed}
         self.emit(Started(self.run_id, settings, epochs))
 
-        if val_data is None and batch_size >= n_train:
+        if tensorflow and val_data is None and batch_size >= n_train:
             callback: _Callback = self._fit_small(model, x_train, y_train, steps_per_pass, per_log, full_groups, remainder)
         else:
             callback = self._fit_keras(model, data, val_data, steps_per_pass, per_log, full_groups, remainder,
-                                       patience=spec.patience if val_data is not None else None)
+                                       patience=spec.patience if val_data is not None else None, **fit_extra)
         elapsed = time.perf_counter() - callback.t0
         history = self.history.to_dict()
 
@@ -433,9 +446,10 @@ class TrainingRun:
             self._loop = None
 
     def _fit_keras(self, model: Any, data: Any, val_data: Any, steps_per_pass: int, per_log: int,
-                   full_groups: int, remainder: int, *, patience: int | None = None) -> _Callback:
+                   full_groups: int, remainder: int, *, patience: int | None = None, **extra: Any) -> _Callback:
         """Keras' own loop; with ``patience``, Keras' ``EarlyStopping`` on the validation loss
-        (restoring the best weights), its patience counted in logged epochs of ``per_log`` passes."""
+        (restoring the best weights), its patience counted in logged epochs of ``per_log`` passes.
+        ``extra``: more arguments of ``fit`` (the NumPy path's ``validation_batch_size``)."""
         callback = _EventCallback(self, steps_per_pass, per_log)
         callback.t0 = time.perf_counter()
         callbacks: list[Any] = [callback]
@@ -443,7 +457,7 @@ class TrainingRun:
         if patience is not None:
             early = self.keras_early_stopping(math.ceil(patience / per_log))
             callbacks.append(early)
-        fit_args = dict(verbose=0, shuffle=False, callbacks=callbacks, validation_data=val_data)
+        fit_args = dict(verbose=0, shuffle=False, callbacks=callbacks, validation_data=val_data, **extra)
         if full_groups:
             model.fit(data, steps_per_epoch=per_log * steps_per_pass, epochs=full_groups, **fit_args)
         if early is not None and early.stopped_epoch > 0:
@@ -475,6 +489,25 @@ class TrainingRun:
             f"the loss became {what} at epoch {callback.epoch_in_progress}: the learning rate "
             f"{_fmt(lr)} is {size}; try {_fmt(suggestion)}"
         )
+
+
+def _numpy_batches(x: Any, y: Any, batch_size: int, seed: int) -> Any:
+    """Endless ``(x, y)`` batches of NumPy arrays for ``fit`` under a non-TensorFlow backend:
+    what the TensorFlow path's repeated ``tf.data`` set gives (the whole data as one batch when
+    ``batch_size`` covers it; else a new shuffle of the rows every pass, seeded by ``seed``,
+    cut into batches, the last one possibly smaller)."""
+    import numpy as np
+
+    n = len(x)
+    if batch_size >= n:
+        while True:
+            yield x, y
+    rng = np.random.default_rng(seed)
+    while True:
+        order = rng.permutation(n)
+        for begin in range(0, n, batch_size):
+            rows = order[begin:begin + batch_size]
+            yield x[rows], y[rows]
 
 
 def _small_weights(model: Any) -> list[dict[str, list[Any]]]:
@@ -514,8 +547,8 @@ def _evaluate(keras: ModuleType, model: Any, spec: TrainSpec,
 
     assert prepared.test is not None
     x_test, y_test = prepared.test
-    probs = np.asarray(model(x_test, training=False), dtype=np.float64)
-    loss = float(np.mean(np.asarray(keras.losses.get(spec.loss)(y_test, probs))))
+    probs = _as_numpy(model(x_test, training=False))
+    loss = float(np.mean(_as_numpy(keras.losses.get(spec.loss)(y_test, probs))))
     test = {"loss": loss}
     if spec.loss == "sparse_categorical_crossentropy":
         true, predicted = y_test[:, 0].astype(np.int64), probs.argmax(axis=1)
@@ -544,12 +577,23 @@ def _evaluate(keras: ModuleType, model: Any, spec: TrainSpec,
 def _predictions(model: Any, prepared: datasets.Prepared) -> list[list[float]]:
     """A regression run's test rows as ``[true, predicted]`` (first output column), for the
     predicted-against-true plot; at most ``MAX_PREDICTIONS`` rows."""
-    import numpy as np
 
     assert prepared.test is not None
     x_test, y_test = prepared.test[0][:MAX_PREDICTIONS], prepared.test[1][:MAX_PREDICTIONS]
-    predicted = np.asarray(model(x_test, training=False), dtype=np.float64)[:, 0]
+    predicted = _as_numpy(model(x_test, training=False))[:, 0]
     return [[round(float(t), 4), round(float(p), 4)] for t, p in zip(y_test[:, 0], predicted, strict=True)]
+
+
+def _as_numpy(value: Any) -> Any:
+    """A backend tensor as a float64 NumPy array (a PyTorch tensor may need a gradient or live
+    on a GPU: Keras' own conversion handles that)."""
+    import numpy as np
+
+    if tfload.backend() != "tensorflow":
+        from keras import ops
+
+        value = ops.convert_to_numpy(value)
+    return np.asarray(value, dtype=np.float64)
 
 
 #: Test rows a regression run reports with their predictions.
@@ -740,6 +784,11 @@ def _callback_class(keras: ModuleType) -> _CallbackFactory:
             # Reset the running means at the start of the group's last pass: the epoch's logs
             # are then those of one pass, as plain fit(epochs=N) would report them.
             if self.group > 1 and self.step == (self.group - 1) * self.steps_per_pass:
+                # JAX's fit keeps the metrics' values in its own state during an epoch: put
+                # them back on the model first (fit then reads the reset ones from the model).
+                sync = getattr(self.model, "jax_state_sync", None)
+                if sync is not None:
+                    sync()
                 self.model.reset_metrics()
 
         def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:

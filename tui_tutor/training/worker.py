@@ -22,6 +22,9 @@ PR_SET_PDEATHSIG: that fires when the *thread* that started the worker ends.) Ot
 
 :func:`run_request` ("read a spec, emit events") is the whole of a run; :func:`run_to_stream`
 writes its events to any text stream, which is what a batch job that appends to a file uses.
+Keras is loaded by :mod:`tui_tutor.training.tfload`: TensorFlow, or JAX or PyTorch when
+``KERAS_BACKEND`` says so (a Slurm job of a site without TensorFlow); the ``Loaded`` event's
+versions name the backend (``"backend": "jax"``).
 
 **The client** (:class:`TrainingWorker`, :func:`worker_runs`) starts the worker with
 ``subprocess`` (fork and exec of a fresh interpreter: nothing of the Textual process is
@@ -38,9 +41,11 @@ import argparse
 import atexit
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -113,7 +118,8 @@ def run_to_stream(request: dict[str, Any], stream: IO[str], *, threads: int = 2,
 
 
 def versions_event(seq_id: str = "versions", *, threads: int = 2) -> Event:
-    """Load Keras; ``Loaded`` with the versions, or ``Failed(kind="import")``."""
+    """Load Keras (the backend ``KERAS_BACKEND`` names; TensorFlow when unset); ``Loaded`` with the
+    versions (``"backend"`` among them), or ``Failed(kind="import")``."""
     from tui_tutor.training import tfload
 
     start = time.perf_counter()
@@ -255,7 +261,7 @@ def _run_once(spec_file: Path, out: str | None, *, threads: int, array_task: int
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tui_tutor.training.worker", description=__doc__.split("\n")[0])
-    parser.add_argument("--threads", type=int, default=2, help="TensorFlow threads (default 2)")
+    parser.add_argument("--threads", type=int, default=2, help="threads of the Keras backend (default 2)")
     parser.add_argument("--versions", action="store_true", help="print the versions as one JSON line and exit")
     parser.add_argument("--run", metavar="REQUEST", help="run one request (a JSON file) and exit")
     parser.add_argument("--out", metavar="EVENTS", help="with --run: append the events to this file")
@@ -344,12 +350,18 @@ class _Process:
 
     def __init__(self, threads: int) -> None:
         self.threads = threads
+        # TensorFlow's autograph writes a source file per traced function into the temp folder
+        # and leaves it behind when the process is ended by a signal: on a shared login node
+        # the worker's temp files go in a folder of its own, removed when it ends.
+        self.tmp = tempfile.mkdtemp(prefix="tui-tutor-worker-")
+        env = worker_env()
+        env["TMPDIR"] = self.tmp
         self.popen = subprocess.Popen(
             worker_command("--threads", str(threads)),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=_stderr_target(),
-            env=worker_env(),
+            env=env,
             text=True,
             encoding="utf-8",
             bufsize=1,
@@ -402,6 +414,8 @@ class _Process:
                     stream.close()
             except (OSError, ValueError):
                 pass
+        if popen.poll() is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
     def returncode(self, wait: float = 1.0) -> int | None:
         try:

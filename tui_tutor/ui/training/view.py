@@ -369,7 +369,7 @@ class TrainView(Vertical, can_focus=True):
             self._set_status("Loading TensorFlow (3-6 s the first time)...")
         elif isinstance(event, Loaded):
             record.observe(event)
-            self._set_status(f"TensorFlow {event.versions.get('tensorflow', '?')} ready.")
+            self._set_status(_backend_ready(event.versions))
         elif isinstance(event, Started):
             record.observe(event)
             self._planned_epochs = int(event.epochs or self._planned_epochs)
@@ -524,6 +524,14 @@ class TrainView(Vertical, can_focus=True):
             lines.append(f"runs of {train_id}, to compare:")
             lines.extend(_run_line(record) for record in runs)
         self.query_one(".train-runs", Static).update("\n".join(lines))
+
+
+def _backend_ready(versions: dict[str, str]) -> str:
+    """"TensorFlow 2.21.0 ready." (or "Keras 3.15.1 on jax 0.10.2 ready." for another backend)."""
+    backend = versions.get("backend", "tensorflow")
+    if backend == "tensorflow":
+        return f"TensorFlow {versions.get('tensorflow', '?')} ready."
+    return f"Keras {versions.get('keras', '?')} on {backend} {versions.get(backend, '?')} ready."
 
 
 def _claim_store(folder: object) -> bool:
