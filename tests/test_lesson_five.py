@@ -1,9 +1,12 @@
 """Lesson 5, "Convolutional networks", as a learner meets it: played by keyboard in a pilot
-at 80x24, with a real training run (in the training worker process, so this test process
-never imports TensorFlow)."""
+at 80x24, with real training runs (in the training worker process, so this test process
+never imports TensorFlow). The heavier variant is a `target: slurm` block; the playthrough
+hides `sbatch` so it trains here, as it does wherever Slurm is not on the PATH (it is cheap:
+about 5 seconds)."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -11,12 +14,14 @@ import pytest
 
 from lesson_player import assert_steps_fit, keys_for, play_to_full_score
 from tui_tutor.lesson.loader import load_lesson
+from tui_tutor.lesson.model import Resources, TrainSpec, walk
 from tui_tutor.ui.app import AppOptions, TutorApp
 from tui_tutor.ui.training.confusion import ConfusionView
 from tui_tutor.ui.training.images import MisclassifiedView
 from tui_tutor.ui.training.view import TrainView
 
 LESSON = Path(__file__).resolve().parents[1] / "lessons" / "05-convolutional-networks.md"
+HEAVY = "digits-cnn-big"
 
 #: Keys that answer the questions that do not read the learner's run (first variants).
 RIGHT = {
@@ -43,6 +48,21 @@ def test_lesson_validates_and_every_graded_question_has_an_answer_here():
     assert "CC BY 4.0" in result.lesson.credits
 
 
+def test_the_heavier_variant_asks_slurm_for_a_compute_node_and_no_question_needs_it():
+    lesson = load_lesson(LESSON).lesson
+    blocks = [item for step in lesson.steps for item in walk(step.items) if isinstance(item, TrainSpec)]
+    assert [b.id for b in blocks] == ["digits-cnn", HEAVY]
+    small, heavy = blocks
+    assert small.target == "local" and heavy.target == "slurm"
+    assert heavy.resources == Resources(time="00:15:00", cpus=4)
+    convs = [layer for layer in heavy.layers if layer.type == "Conv2D"]
+    assert len(convs) == 2 and all(c.filters > 8 for c in convs) and heavy.epochs > small.epochs
+    assert heavy.split == small.split and heavy.dataset == small.dataset
+    assert not [q.id for q in lesson.questions() if q.run == HEAVY]
+    text = LESSON.read_text(encoding="utf-8")
+    assert "40,138 parameters" in text and "about 5 seconds on two cores" in text
+
+
 def _keys(question, records) -> list[str]:
     """The keys that answer `question` (before Enter), from the learner's runs where it asks about one."""
     if question.id in FROM_RUN:
@@ -62,6 +82,7 @@ async def _train(pilot, view: TrainView) -> None:
     await pilot.pause()
     record = view.runs[-1]
     assert record.outcome == "finished", record.failure
+    assert not record.slurm_job  # trained on this machine, also the `target: slurm` block
     assert record.confusion and len(record.confusion) == 10
     shown = str(view.query_one(ConfusionView).render())
     assert "predicted as" in shown and ("Most confused" in shown or "No test row" in shown)
@@ -71,8 +92,15 @@ async def _train(pilot, view: TrainView) -> None:
     assert max(len(line) for line in grid.splitlines()) <= view.content_size.width
 
 
+@pytest.fixture
+def no_sbatch(monkeypatch):
+    """Slurm's `sbatch` is not on the PATH (as on a laptop): a `target: slurm` block trains here."""
+    which = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name, *args, **kwargs: None if name == "sbatch" else which(name, *args, **kwargs))
+
+
 @pytest.mark.slow
-async def test_whole_lesson_with_real_runs_ends_at_full_score(tmp_path):
+async def test_whole_lesson_with_real_runs_ends_at_full_score(tmp_path, no_sbatch):
     app = _app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()

@@ -28,6 +28,7 @@ from tui_tutor.training.records import RunRecord
 from tui_tutor.ui.app import AppOptions, TutorApp
 from tui_tutor.ui.questions.panel import QuestionPanel
 from tui_tutor.ui.screens.review import DrillScreen, ReviewScreen
+from tui_tutor.ui.training.scatter import ScatterView
 from tui_tutor.ui.training.view import ReplayRun, TrainView
 
 RUNS = Path(__file__).resolve().parent / "data" / "runs"
@@ -448,3 +449,90 @@ async def test_the_review_grades_a_run_question_against_a_stored_run(tmp_path):
         assert "Graded against run 1:" in _text(panel.query_one(".q-status"))
     with ProgressStore.open(data / "progress.sqlite3", readonly=True) as store:
         assert [a["run_id"] for a in store.answers("tester")] == [record.store_id]
+
+
+# --------------------------------------------------------------------------- a regression run's scatter
+
+SINE_LESSON = """---
+title: Stored scatter
+id: stored-scatter
+---
+
+## Fit a curve
+
+::: train
+id: sine
+dataset: noisy-sine
+layers:
+  - {units: 8, activation: relu}
+  - {units: 1, activation: linear}
+loss: mse
+metrics: []
+split: {test: 0.2, seed: 1}
+epochs: 20
+batch_size: 16
+seed: 1
+:::
+
+## Somewhere else
+
+Nothing to train here.
+"""
+
+#: [true, predicted] test rows of a made-up regression run (kept as stored: 4 decimals).
+PREDICTIONS = [[round(0.1 * i - 2, 4), round(0.1 * i - 2 + (0.3 if i % 3 else -0.2), 4)] for i in range(40)]
+
+
+def _sine_events() -> list:
+    history = {"epoch": [10, 20], "loss": [0.4, 0.12]}
+    return [Loaded("s", {"tensorflow": "2.21.0", "keras": "3.15.1"}),
+            Started("s", {"dataset": "noisy-sine", "seed": 1}, 20),
+            EpochEnd("s", 10, {"loss": 0.4}), EpochEnd("s", 20, {"loss": 0.12}),
+            Finished("s", history, [], 0.5, test={"loss": 0.1, "rmse": 0.27}, predictions=PREDICTIONS)]
+
+
+def test_a_regression_run_s_predictions_come_back_from_the_store_after_reopening(tmp_path):
+    path = tmp_path / "progress.sqlite3"
+    record = RunRecord(1, {"seed": 1}, train_id="sine")
+    for event in _sine_events():
+        record.observe(event)
+    record.outcome = "finished"
+    assert record.predictions == PREDICTIONS
+    with ProgressStore.open(path) as store:
+        RunResults("tester", lambda: store).save("l", record)
+    with ProgressStore.open(path) as store:  # reopened: a restart
+        back = RunResults("tester", lambda: store).latest_run("sine", "l")
+    assert back is not None and back is not record and back.store_id is not None
+    assert back.predictions == PREDICTIONS and back.values()["test_rmse"] == 0.27
+
+
+async def test_the_scatter_of_a_regression_run_comes_back_on_a_revisit_and_after_a_restart(tmp_path):
+    lesson = tmp_path / "sine.md"
+    lesson.write_text(SINE_LESSON)
+    assert not load_lesson(lesson).errors
+    data = tmp_path / "d"
+    app = _app(lesson, data)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        view = app.screen.query_one(TrainView)
+        assert not view.query_one(ScatterView).display  # nothing to show before a run
+        record = await _train(pilot, view, lambda spec, overrides, emit: ReplayRun(_sine_events(), emit))
+        assert record.outcome == "finished" and record.store_id is not None
+        drawn = _text(view.query_one(ScatterView))
+        assert view.query_one(ScatterView).display and drawn.startswith("Run 1: 40 test rows, RMSE")
+        await pilot.press("n")  # leave the step
+        await pilot.pause()
+        assert not app.screen.query(TrainView)
+        await pilot.press("p")  # and come back
+        await pilot.pause()
+        back = app.screen.query_one(TrainView)
+        assert back is not view and back.query_one(ScatterView).display
+        assert _text(back.query_one(ScatterView)) == drawn
+    again = _app(lesson, data)  # a restart: a new app on the same store
+    async with again.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        view = again.screen.query_one(TrainView)
+        assert [r.number for r in view.runs] == [1] and view.runs[0].predictions == PREDICTIONS
+        scatter = view.query_one(ScatterView)
+        assert scatter.display and _text(scatter) == drawn
+        assert max(len(line) for line in drawn.splitlines()) <= view.content_size.width
