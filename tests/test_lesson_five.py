@@ -114,3 +114,24 @@ async def test_every_step_fits_80_columns(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         await assert_steps_fit(pilot)
+
+
+@pytest.mark.slow
+async def test_a_slurm_block_without_sbatch_says_it_trains_here(tmp_path, no_sbatch):
+    """The bigger CNN asks for a compute node; without Slurm the learner is told it trains here."""
+    lesson = tmp_path / "slurm.md"
+    lesson.write_text("---\ntitle: T\nid: t\n---\n\n## S\n\n::: train\nid: x\nlayers:\n  - {units: 2, activation: relu}\n"
+                      "  - {units: 1, activation: sigmoid}\nepochs: 5\ntarget: slurm\n:::\n")
+    app = TutorApp(AppOptions(lesson_paths=[lesson], open_path=lesson, data_dir=tmp_path / "d", learner="t"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.screen.query_one(TrainView)
+        view.focus()
+        await pilot.pause()
+        await pilot.press("t")
+        deadline = time.monotonic() + 120
+        while not (view.runs and view.runs[-1].done):
+            assert time.monotonic() < deadline
+            await pilot.pause(0.1)
+        said = [n.message for n in app._notifications]  # the toasts raised (Textual keeps them there)
+        seen = any("sbatch is not on PATH here: training on this machine" in message for message in said)
+        assert seen and view.runs[-1].outcome == "finished" and not view.runs[-1].slurm_job

@@ -92,7 +92,11 @@ class TrainView(Vertical, can_focus=True):
         #: Where runs come from; read when `t` is pressed, so it may be replaced after mounting.
         self.start_run: StartRun = start_run or default_runs(threads=threads, max_seconds=max_seconds)
         #: `S` (or `target: slurm` with the default source): the next run is a Slurm batch job.
-        self._slurm_next = start_run is None and spec.target == "slurm" and shutil.which("sbatch") is not None
+        #: `S` was pressed: the next run is a Slurm batch job.
+        self._slurm_next = False
+        #: The source this view was made with: a `target: slurm` block goes to Slurm only while
+        #: it is still the one in use (a test or a caller that sets its own source keeps it).
+        self._default_start = self.start_run if start_run is None else None
         self.values = initial_values(spec)
         self.selected = 0
         #: This block's runs, oldest first: those saved earlier (restored), then this visit's.
@@ -272,6 +276,12 @@ class TrainView(Vertical, can_focus=True):
         self._slurm_next = True
         self.action_train()
 
+    def _target_slurm(self) -> bool:
+        """A `target: slurm` block with the view's own source, where sbatch is found now (a
+        module loaded after the step opened counts)."""
+        return (self.spec.target == "slurm" and self.start_run is self._default_start
+                and shutil.which("sbatch") is not None)
+
     def _slurm_source(self, record: RunRecord, attach: Any = None) -> StartRun | None:
         from tui_tutor.slurm.follow import SlurmRun, slurm_runs
         from tui_tutor.slurm.job import Job, SlurmError, load_site_config, write_tutor_info
@@ -321,9 +331,12 @@ class TrainView(Vertical, can_focus=True):
         def emit(event: Event) -> None:
             self.post_message(self.TrainEvent(event))
 
-        slurm = self._slurm_next or attach is not None
+        slurm = self._slurm_next or attach is not None or self._target_slurm()
+        self._slurm_next = False
+        if self.spec.target == "slurm" and not slurm and self.start_run is self._default_start:
+            self.app.call_from_thread(self.notify, "This run asks for a compute node, but Slurm's sbatch is not "
+                                      "on PATH here: training on this machine instead.", timeout=8)
         start_run = self._slurm_source(record, attach) if slurm else self.start_run
-        self._slurm_next = self.spec.target == "slurm" and self._slurm_next
         if start_run is None:
             return
         run = start_run(self.spec, overrides(self.spec, record.settings), emit)
