@@ -255,8 +255,7 @@ class TrainingWords:
                     self.say("Stopping the sweep (Ctrl+C)...")
         thread.join(timeout=5)
         self.runs += 1
-        states = {o.state for o in tally.outcomes.values()}
-        record.outcome = "finished" if states == {"finished"} else "stopped" if "stopped" in states else "failed"
+        record.outcome = tally.outcome if tally.finished else "stopped"
         record.ended = time.time()
         self.context.runs.save(self.lesson_id, record)
         if self.context.runs.problem:

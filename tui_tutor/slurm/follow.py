@@ -322,7 +322,53 @@ def _tail(path: Path, lines: int = 3) -> str:
     return " / ".join(line.strip() for line in text.strip().splitlines()[-lines:] if line.strip())
 
 
-class SlurmRun:
+class JobFollowing:
+    """What a run and a seed sweep sent to Slurm share: where the job goes (site config, runs
+    folder, extra sbatch options), the scheduler poller, the status line (`on_status`, said
+    only when it changes), and `stop` / `detach`, which may be called from any thread."""
+
+    def __init__(self, spec: TrainSpec, overrides: dict[str, Any], *,
+                 site: SiteConfig | None = None, runs_dir: str | Path | None = None,
+                 sbatch_args: Sequence[str] = (), on_status: Callable[[str], None] | None = None,
+                 on_job: Callable[[Job], None] | None = None, poller: SchedulerPoller | None = None,
+                 file_interval: float = 1.0, max_seconds: float | None = None,
+                 clock: Callable[[], float] = time.monotonic, runner: Runner = _run_command) -> None:
+        self.spec = spec
+        self.overrides = overrides
+        self.site = site
+        self.runs_dir = runs_dir
+        self.sbatch_args = tuple(sbatch_args)
+        self.on_status = on_status
+        self.on_job = on_job
+        self.poller = poller or SchedulerPoller(clock=clock, runner=runner, background=True)
+        self.file_interval = file_interval
+        self.max_seconds = max_seconds
+        self.clock = clock
+        self.runner = runner
+        self.job: Job | None = None
+        self._stop = threading.Event()
+        self._detached = threading.Event()
+        self._wake = threading.Event()
+        self._stop_sent = False
+        self._status = ""
+
+    def _say(self, text: str) -> None:
+        if text != self._status:
+            self._status = text
+            if self.on_status is not None:
+                self.on_status(text)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def detach(self) -> None:
+        """Stop following, leave the job running (the tutor quits or the learner leaves the step)."""
+        self._detached.set()
+        self._wake.set()
+
+
+class SlurmRun(JobFollowing):
     """One run as a Slurm batch job, driven like a local run (a ``Run``).
 
     :meth:`run` writes the run folder, submits it, then follows: the events file every
@@ -332,39 +378,13 @@ class SlurmRun:
     writes ``stop-requested`` and sends ``scancel -b -s USR1``: the job stops after this batch.
     """
 
-    def __init__(self, spec: TrainSpec, overrides: dict[str, Any], emit: Callable[[Event], None], *,
-                 site: SiteConfig | None = None, runs_dir: str | Path | None = None,
-                 sbatch_args: Sequence[str] = (), on_status: Callable[[str], None] | None = None,
-                 on_job: Callable[[Job], None] | None = None, poller: SchedulerPoller | None = None,
-                 file_interval: float = 1.0, max_seconds: float | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.spec = spec
-        self.overrides = overrides
+    def __init__(self, spec: TrainSpec, overrides: dict[str, Any], emit: Callable[[Event], None],
+                 **options: Any) -> None:
+        super().__init__(spec, overrides, **options)
         self.emit = emit
-        self.site = site
-        self.runs_dir = runs_dir
-        self.sbatch_args = tuple(sbatch_args)
-        self.on_status = on_status
-        self.on_job = on_job
-        self.poller = poller or SchedulerPoller(clock=clock, background=True)
-        self.file_interval = file_interval
-        self.max_seconds = max_seconds
-        self.clock = clock
-        self.job: Job | None = None
         self.info: JobInfo | None = None
         self.result: Event | None = None
-        self._stop = threading.Event()
-        self._detached = threading.Event()
-        self._wake = threading.Event()
-        self._stop_sent = False
         self._started = False  # the job's first event arrived (the scheduler's word may lag)
-        self._status = ""
-
-    def _say(self, text: str) -> None:
-        if text != self._status:
-            self._status = text
-            if self.on_status is not None:
-                self.on_status(text)
 
     def _final(self, event: Event) -> Event:
         self.result = event
@@ -472,14 +492,6 @@ class SlurmRun:
         except (SlurmError, OSError) as exc:
             self._say(f"could not stop Slurm job {job.job_id}: {exc}")
 
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-
-    def detach(self) -> None:
-        """Stop following, leave the job running (the tutor quits or the learner leaves the step)."""
-        self._detached.set()
-        self._wake.set()
 
 
 def slurm_runs(*, site: SiteConfig | None = None, runs_dir: str | Path | None = None,

@@ -14,8 +14,6 @@ cancelled outright.
 from __future__ import annotations
 
 import subprocess
-import threading
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,11 +22,9 @@ from tui_tutor.lesson.model import TrainSpec
 from tui_tutor.slurm.follow import (
     END_GRACE,
     EventFollower,
+    JobFollowing,
     GROUP_WORDS,
     JobInfo,
-    Runner,
-    SchedulerPoller,
-    _run_command,
     _tail,
     cancel,
     describe_reason,
@@ -45,35 +41,13 @@ def task_of(info: JobInfo, job_id: str) -> int | None:
     return int(task) if head == job_id and task.isdigit() else None
 
 
-class SlurmSweep:
+class SlurmSweep(JobFollowing):
     """A sweep's array job, driven like a `SweepRun`: `run` submits (or re-attaches) and follows."""
 
-    def __init__(self, spec: TrainSpec, overrides: dict[str, Any], emit: EmitSeed, *,
-                 site: SiteConfig | None = None, runs_dir: str | Path | None = None,
-                 sbatch_args: Sequence[str] = (), on_status: Callable[[str], None] | None = None,
-                 on_job: Callable[[Job], None] | None = None, poller: SchedulerPoller | None = None,
-                 file_interval: float = 1.0, max_seconds: float | None = None,
-                 clock: Callable[[], float] = time.monotonic, runner: Runner = _run_command) -> None:
-        self.spec = spec
-        self.overrides = overrides
+    def __init__(self, spec: TrainSpec, overrides: dict[str, Any], emit: EmitSeed, **options: Any) -> None:
+        super().__init__(spec, overrides, **options)
         self.emit = emit
-        self.site = site
-        self.runs_dir = runs_dir
-        self.sbatch_args = tuple(sbatch_args)
-        self.on_status = on_status
-        self.on_job = on_job
-        self.poller = poller or SchedulerPoller(clock=clock, runner=runner)
-        self.file_interval = file_interval
-        self.max_seconds = max_seconds
-        self.clock = clock
-        self.runner = runner
         self.tally = SweepTally.for_spec(spec)
-        self.job: Job | None = None
-        self._stop = threading.Event()
-        self._detached = threading.Event()
-        self._wake = threading.Event()
-        self._stop_sent = False
-        self._status = ""
 
     @classmethod
     def attach(cls, job: Job, spec: TrainSpec, emit: EmitSeed, **options: Any) -> SlurmSweep:
@@ -81,12 +55,6 @@ class SlurmSweep:
         sweep = cls(spec, {}, emit, **options)
         sweep.job = job
         return sweep
-
-    def _say(self, text: str) -> None:
-        if text != self._status:
-            self._status = text
-            if self.on_status is not None:
-                self.on_status(text)
 
     def _end_seed(self, seed: int, event: Failed | Stopped) -> None:
         self.tally.observe(seed, event)
@@ -196,14 +164,6 @@ class SlurmSweep:
             self._say(f"could not stop Slurm array job {job.job_id}: {exc}")
         self.poller.reset()
 
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-
-    def detach(self) -> None:
-        """Stop following; the array job goes on (the tutor quits or the learner leaves the step)."""
-        self._detached.set()
-        self._wake.set()
 
 
 def slurm_sweeps(*, site: SiteConfig | None = None, runs_dir: str | Path | None = None,

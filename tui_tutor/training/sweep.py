@@ -141,6 +141,15 @@ class SweepTally:
         return all(o.ended for o in self.outcomes.values())
 
     @property
+    def outcome(self) -> str:
+        """The sweep's outcome as a run's: "running" until every seed ended, then "finished"
+        when every seed finished, "stopped" when any was stopped, else "failed"."""
+        states = {o.state for o in self.outcomes.values()}
+        if not self.finished:
+            return "running"
+        return "finished" if states == {"finished"} else "stopped" if "stopped" in states else "failed"
+
+    @property
     def solved_count(self) -> int:
         return sum(1 for o in self.outcomes.values() if self.solved(o))
 

@@ -29,9 +29,10 @@ from textual.widgets import Static
 from tui_tutor.lesson.model import TrainSpec
 from tui_tutor.training.events import Event
 from tui_tutor.training.records import RunRecord
-from tui_tutor.training.settings import SETTINGS, initial_values, overrides, show, step_value
+from tui_tutor.training.settings import SETTINGS, initial_values, overrides, show
 from tui_tutor.training.sweep import StartSweep, SweepRun, SweepTally, loss_histogram, seed_grid
 from tui_tutor.ui.progress_line import ProgressLine
+from tui_tutor.ui.training.settings_line import SettingsLine
 from tui_tutor.ui.training.view import REDRAW_HZ, TrainView
 
 #: The settings a sweep can change: all but the seed, which the sweep itself chooses.
@@ -79,7 +80,6 @@ class SweepView(Vertical, can_focus=True):
         self.values = initial_values(spec)
         if self.runs:
             self.values.update({k: v for k, v in self.runs[-1].settings.items() if k in self.values})
-        self.selected = 0
         self._sweep: SweepRun | None = None
         self._slurm_next = False
         self._dirty = False
@@ -88,7 +88,7 @@ class SweepView(Vertical, can_focus=True):
         self.border_title = f"Seed sweep: {spec.id} ({seeds} seeds)"
 
     def compose(self) -> ComposeResult:
-        yield Static("", classes="train-settings", markup=False)
+        yield SettingsLine(SWEEP_SETTINGS, self.values, "left/right choose, -/+ change, t sweep, x stop")
         yield Static(self._idle_hint(), classes="train-status", markup=False)
         yield ProgressLine(classes="train-progress")
         for part in ("sweep-histogram", "sweep-grid", "train-runs"):  # shown once they have lines
@@ -98,7 +98,6 @@ class SweepView(Vertical, can_focus=True):
 
     def on_mount(self) -> None:
         self._timer = self.set_interval(1 / REDRAW_HZ, self._flush, pause=True)
-        self._show_settings()
         if self.runs:
             last = self.runs[-1]
             self._draw(last)
@@ -111,22 +110,11 @@ class SweepView(Vertical, can_focus=True):
         return f"Press t to train this setting with seeds 1 to {seeds}."
 
     # -- settings ----------------------------------------------------------------------
-    def _show_settings(self) -> None:
-        parts = []
-        for index, setting in enumerate(SWEEP_SETTINGS):
-            text = f"{setting.label} {show(self.values[setting.key])}"
-            parts.append(f"[{text}]" if index == self.selected else f" {text} ")
-        self.query_one(".train-settings", Static).update(
-            " ".join(parts) + "\nleft/right choose, -/+ change, t sweep, x stop")
-
     def action_select(self, direction: int) -> None:
-        self.selected = (self.selected + direction) % len(SWEEP_SETTINGS)
-        self._show_settings()
+        self.query_one(SettingsLine).select(direction)
 
     def action_change(self, direction: int) -> None:
-        setting = SWEEP_SETTINGS[self.selected]
-        self.values[setting.key] = step_value(setting, self.values[setting.key], direction)
-        self._show_settings()
+        self.query_one(SettingsLine).change(direction)
 
     # -- running -----------------------------------------------------------------------
     @property
@@ -251,8 +239,7 @@ class SweepView(Vertical, can_focus=True):
             self._set_status(f"Sweep {record.number} left running on Slurm (job {record.slurm_job}): "
                              "come back to this step to follow it.")
             return
-        states = {o.state for o in record.sweep.outcomes.values()}
-        record.outcome = "finished" if states == {"finished"} else "stopped" if "stopped" in states else "failed"
+        record.outcome = record.sweep.outcome
         record.ended = time.time()
         self._draw(record)
         self._set_status(f"Sweep {record.number} {record.outcome}: {record.sweep.summary()}.")

@@ -32,10 +32,11 @@ from tui_tutor.training.events import EpochEnd, Event, Failed, Finished, Loaded,
 from tui_tutor.training.sources import ReplayRun, Run, StartRun, default_runs, keras_runs  # noqa: F401  (re-exported)
 from tui_tutor.training.records import RunRecord as RunRecord  # moved to the core; still importable from here
 from tui_tutor.ui.progress_line import ProgressLine
+from tui_tutor.ui.training.settings_line import SettingsLine
 from tui_tutor.ui.training.confusion import ConfusionView
 from tui_tutor.ui.training.scatter import ScatterView
 from tui_tutor.ui.training.images import MisclassifiedView
-from tui_tutor.training.settings import SETTINGS, initial_values, overrides, show, step_value
+from tui_tutor.training.settings import SETTINGS, initial_values, overrides, show
 
 if TYPE_CHECKING:
     from tui_tutor.ui.training.sweep_view import SweepView
@@ -98,7 +99,6 @@ class TrainView(Vertical, can_focus=True):
         #: it is still the one in use (a test or a caller that sets its own source keeps it).
         self._default_start = self.start_run if start_run is None else None
         self.values = initial_values(spec)
-        self.selected = 0
         #: This block's runs, oldest first: those saved earlier (restored), then this visit's.
         self.runs: list[RunRecord] = list(saved_runs)
         #: Runs of earlier `train` blocks of the lesson to compare with (`compare:`), by id.
@@ -118,7 +118,7 @@ class TrainView(Vertical, can_focus=True):
         self.border_title = f"Training: {spec.id}"
 
     def compose(self) -> ComposeResult:
-        yield Static("", classes="train-settings", markup=False)  # "[act relu]" is text, not markup
+        yield SettingsLine(SETTINGS, self.values, "left/right choose, -/+ change, t train, x stop")
         yield Static("Press t to train.", classes="train-status")
         yield ProgressLine(classes="train-progress")
         yield Static("", classes="train-plot")
@@ -130,7 +130,6 @@ class TrainView(Vertical, can_focus=True):
 
     def on_mount(self) -> None:
         self._timer = self.set_interval(1 / REDRAW_HZ, self._flush, pause=True)
-        self._show_settings()
         self._draw_plot()
         if self.runs:
             last = self.runs[-1]
@@ -241,22 +240,11 @@ class TrainView(Vertical, can_focus=True):
             self._draw_plot()
 
     # -- settings ------------------------------------------------------------------
-    def _show_settings(self) -> None:
-        parts = []
-        for index, setting in enumerate(SETTINGS):
-            text = f"{setting.label} {show(self.values[setting.key])}"
-            parts.append(f"[{text}]" if index == self.selected else f" {text} ")
-        keys = "left/right choose, -/+ change, t train, x stop"
-        self.query_one(".train-settings", Static).update(" ".join(parts) + "\n" + keys)
-
     def action_select(self, direction: int) -> None:
-        self.selected = (self.selected + direction) % len(SETTINGS)
-        self._show_settings()
+        self.query_one(SettingsLine).select(direction)
 
     def action_change(self, direction: int) -> None:
-        setting = SETTINGS[self.selected]
-        self.values[setting.key] = step_value(setting, self.values[setting.key], direction)
-        self._show_settings()
+        self.query_one(SettingsLine).change(direction)
 
     # -- running -------------------------------------------------------------------
     @property
