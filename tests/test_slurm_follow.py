@@ -319,16 +319,18 @@ def test_stopping_a_job_whose_events_arrived_stops_it_even_if_squeue_still_says_
                                      "reason": "stopped (by you)"}) + "\n")
         return subprocess.CompletedProcess(command, 0, "", "")
 
-    import tui_tutor.slurm.follow as follow
+    run = SlurmRun.attach(job, SPEC, lambda event: None, poller=SchedulerPoller(runner=runner), runner=runner,
+                          file_interval=0.01, clock=lambda: 0.0)
+    run.stop()
+    import threading
 
-    original = follow._run_command
-    follow._run_command = runner  # scancel goes through the module's runner
-    try:
-        run = SlurmRun.attach(job, SPEC, lambda event: None, poller=SchedulerPoller(runner=runner), file_interval=0.01)
-        run.stop()
-        final = run.run()
-    finally:
-        follow._run_command = original
+    done: list = []
+    thread = threading.Thread(target=lambda: done.append(run.run()), daemon=True)
+    thread.start()
+    thread.join(10)
+    run.detach()  # whatever happened, the follower ends
+    assert done, "the stop never ended the run"
+    final = done[0]
     assert final is not None and final.reason == "stopped (by you)"
     assert ["scancel", "-b", "-s", "USR1", "12"] in commands and ["scancel", "12"] not in commands
     assert (folder / "stop-requested").exists()

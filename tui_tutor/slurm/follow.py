@@ -474,7 +474,7 @@ class SlurmRun(JobFollowing):
     def _cancel_pending(self) -> None:
         if self.job is not None and self.job.job_id is not None:
             try:
-                cancel(self.job.job_id, stop_after_epoch=False)
+                cancel(self.job.job_id, stop_after_epoch=False, runner=self.runner)
             except SlurmError as exc:
                 self._say(str(exc))
 
@@ -487,7 +487,7 @@ class SlurmRun(JobFollowing):
             return  # handled in the loop: cancelled outright
         try:
             job.stop_marker.touch()
-            cancel(job.job_id, stop_after_epoch=True)
+            cancel(job.job_id, stop_after_epoch=True, runner=self.runner)
             self._say(f"Slurm job {job.job_id}: stopping after this batch...")
         except (SlurmError, OSError) as exc:
             self._say(f"could not stop Slurm job {job.job_id}: {exc}")
