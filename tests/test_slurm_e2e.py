@@ -108,3 +108,30 @@ def test_jobs_command_lists_and_cancels(slurm_cluster, tmp_path):  # noqa: F811
     assert run_jobs_command(out, err, cancel_id=job.job_id) == 0, err.getvalue()
     _wait_for(lambda: {j.job_id: j for j in query_jobs()}[job.job_id].state == "CANCELLED", 30, "CANCELLED")
     assert run_jobs_command(out, err, cancel_id="999999") == 1
+
+
+def test_a_requeued_job_starts_again_and_is_followed_to_its_new_end(slurm_cluster, tmp_path):  # noqa: F811
+    """Preemption with requeue (here `scontrol requeue`): the job's worker gets SIGTERM and writes
+    "stopped (cancelled)", then the job runs again into the same events file. The run is not
+    ended there: the learner is told it was requeued, and the new attempt's epochs follow."""
+    long = TrainSpec(id="xor-requeue", line=1, layers=XOR.layers, epochs=50_000, target="slurm")
+    events, statuses = [], []
+    run = SlurmRun(long, {}, events.append, runs_dir=tmp_path / "runs", on_status=statuses.append,
+                   file_interval=0.2)
+    thread = _start(run)
+    _wait_for(lambda: sum(isinstance(e, EpochEnd) for e in events) >= 2, 120, "two epochs")
+    requeued = slurm_cluster.run("scontrol", "requeue", run.job.job_id)
+    assert requeued.returncode == 0, requeued.stderr
+    _wait_for(lambda: any("was requeued" in s for s in statuses), 60, "the requeue to be noticed")
+    # Slurm holds a requeued job back for a while (its begin time is set ahead): start it now
+    slurm_cluster.run("scontrol", "update", f"JobId={run.job.job_id}", "StartTime=now")
+    _wait_for(lambda: sum(isinstance(e, Started) for e in events) >= 2, 180, "the second attempt to start")
+    _wait_for(lambda: isinstance(events[-1], EpochEnd), 60, "the second attempt's epochs")
+    run.stop()
+    thread.join(60)
+    assert not thread.is_alive(), statuses[-3:]
+    assert not any(isinstance(e, Stopped) and e.reason == "stopped (cancelled)" for e in events)  # held back
+    assert isinstance(run.result, Stopped) and run.result.reason == "stopped (by you)"
+    lines = [json.loads(line) for line in run.job.events_file.read_text().splitlines()]
+    assert [line.get("reason") for line in lines if line["event"] == "Stopped"] == ["stopped (cancelled)",
+                                                                                   "stopped (by you)"]

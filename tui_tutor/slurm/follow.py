@@ -85,6 +85,8 @@ class EventFollower:
 SQUEUE_FORMAT = "%i|%j|%T|%r|%M|%l|%S|%Z"
 FINISHED_STATES = frozenset({"COMPLETED", "CANCELLED", "FAILED", "TIMEOUT", "NODE_FAIL", "PREEMPTED",
                              "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE", "SPECIAL_EXIT", "REVOKED"})
+#: A requeued job (preempted, `scontrol requeue`): it waits to run again from its start.
+REQUEUED_STATES = frozenset({"REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED"})
 #: Errors of a busy or unreachable controller: the job's state is unknown, not failed.
 TRANSIENT_ERRORS = ("socket timed out", "unable to contact", "connection refused", "slurm_load_jobs error",
                     "resource temporarily unavailable", "communication connection failure")
@@ -435,6 +437,11 @@ class SlurmRun(JobFollowing):
             events = follower.poll()
             for event in events:
                 self._started = True
+                if event is follower.final and self._requeued(job, event):
+                    follower.final = None  # the job starts again: its new events follow in the same file
+                    self._say(f"Slurm job {job.job_id} was requeued (preempted, or by an administrator): "
+                              "it waits to start again and will train from the beginning")
+                    continue
                 self.emit(event)
             if events:
                 self.poller.events_flowing()
@@ -469,6 +476,28 @@ class SlurmRun(JobFollowing):
                                           f"the Slurm job {job.job_id} {state} without finishing the run"
                                           + (f": {tail}" if tail else f" (see {job.output_file})"), {}))
             self._wake.wait(self.file_interval)
+            self._wake.clear()
+
+    def _requeued(self, job: Job, event: Event, *, wait: float = 10.0) -> bool:
+        """A `Stopped` written on SIGTERM ("stopped (cancelled)") that the learner did not ask
+        for: cancelled for good, or requeued (preemption, `scontrol requeue`), when the job
+        runs again into the same events file? Asks the scheduler until it says (at most
+        `wait` seconds): pending or requeued again means requeued."""
+        if not isinstance(event, Stopped) or event.reason != "stopped (cancelled)" or self._stop_sent:
+            return False
+        assert job.job_id is not None
+        deadline = self.clock() + wait
+        while True:
+            try:
+                found = {info.job_id: info for info in query_jobs(runner=self.runner)}
+            except SchedulerUnknown:
+                found = {}
+            info = found.get(job.job_id)
+            if info is not None and (info.state in REQUEUED_STATES or info.state == "PENDING"):
+                return True
+            if (info is not None and info.finished) or self.clock() >= deadline:
+                return False
+            self._wake.wait(1.0)
             self._wake.clear()
 
     def _cancel_pending(self) -> None:
