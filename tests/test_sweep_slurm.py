@@ -14,7 +14,7 @@ from tui_tutor.lesson.model import LayerSpec, SweepSpec, TrainSpec
 from tui_tutor.slurm.follow import query_jobs
 from tui_tutor.slurm.job import SiteConfig
 from tui_tutor.slurm.sweep import SlurmSweep
-from tui_tutor.training.events import Finished
+from tui_tutor.training.events import Finished, Stopped
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow, pytest.mark.xdist_group("slurm")]
 
@@ -150,3 +150,33 @@ async def test_a_sweep_sent_with_S_fills_in_outlives_the_tutor_and_is_stored_onc
         rows = store.runs("tester", None, "xs")
     assert [row["run"]["run_id"] for row in rows] == [run_id]
     assert rows[0]["run"]["sweep"]["outcomes"][0]["state"] == "finished"
+
+
+def test_a_requeued_seed_runs_again_and_is_not_counted_as_cancelled(slurm_cluster, tmp_path):  # noqa: F811
+    from tui_tutor.training.events import EpochEnd, Started
+
+    long = TrainSpec(id="xor-sweep-requeue", line=1, layers=SWEEP.layers, epochs=50_000, target="slurm",
+                     sweep=SweepSpec(2, 0.1))
+    seen: list[tuple[int, object]] = []
+    sweep = SlurmSweep(long, {}, lambda seed, event: seen.append((seed, event)), site=SiteConfig(array_throttle=2),
+                       runs_dir=tmp_path / "runs", file_interval=0.2)
+    thread = threading.Thread(target=sweep.run, daemon=True)
+    thread.start()
+
+    def wait(predicate, what, timeout=120.0):
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            assert time.monotonic() < deadline, f"timed out waiting for {what}"
+            time.sleep(0.2)
+
+    wait(lambda: any(s == 1 and isinstance(e, EpochEnd) for s, e in seen), "seed 1's epochs")
+    task = f"{sweep.job.job_id}_0"
+    assert slurm_cluster.run("scontrol", "requeue", task).returncode == 0
+    wait(lambda: sweep.tally.outcomes[1].note == "requeued", "the requeue to be noticed", 60)
+    slurm_cluster.run("scontrol", "update", f"JobId={task}", "StartTime=now")  # no waiting for its begin time
+    wait(lambda: sum(s == 1 and isinstance(e, Started) for s, e in seen) >= 2, "seed 1 to start again", 120)
+    sweep.stop()
+    thread.join(120)
+    assert not thread.is_alive()
+    assert sweep.tally.outcomes[1].state == "stopped" and sweep.tally.outcomes[1].note == "stopped (by you)", sweep.tally.outcomes
+    assert not any(isinstance(e, Stopped) and e.reason == "stopped (cancelled)" for _, e in seen)

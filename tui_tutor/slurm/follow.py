@@ -360,6 +360,28 @@ class JobFollowing:
             if self.on_status is not None:
                 self.on_status(text)
 
+    def _requeued(self, job_id: str, event: Event, *, wait: float = 10.0) -> bool:
+        """A `Stopped` written on SIGTERM ("stopped (cancelled)") that the learner did not ask
+        for: cancelled for good, or requeued (preemption, `scontrol requeue`), when the job
+        runs again into the same events file? Asks the scheduler until it says (at most
+        `wait` seconds): pending or requeued again means requeued. `job_id` may name an
+        array task (`12_3`)."""
+        if not isinstance(event, Stopped) or event.reason != "stopped (cancelled)" or self._stop_sent:
+            return False
+        deadline = self.clock() + wait
+        while True:
+            try:
+                found = {info.job_id: info for info in query_jobs(runner=self.runner)}
+            except SchedulerUnknown:
+                found = {}
+            info = found.get(job_id)
+            if info is not None and (info.state in REQUEUED_STATES or info.state == "PENDING"):
+                return True
+            if (info is not None and info.finished) or self.clock() >= deadline:
+                return False
+            self._wake.wait(1.0)
+            self._wake.clear()
+
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
@@ -437,7 +459,7 @@ class SlurmRun(JobFollowing):
             events = follower.poll()
             for event in events:
                 self._started = True
-                if event is follower.final and self._requeued(job, event):
+                if event is follower.final and self._requeued(job.job_id, event):
                     follower.final = None  # the job starts again: its new events follow in the same file
                     self._say(f"Slurm job {job.job_id} was requeued (preempted, or by an administrator): "
                               "it waits to start again and will train from the beginning")
@@ -476,28 +498,6 @@ class SlurmRun(JobFollowing):
                                           f"the Slurm job {job.job_id} {state} without finishing the run"
                                           + (f": {tail}" if tail else f" (see {job.output_file})"), {}))
             self._wake.wait(self.file_interval)
-            self._wake.clear()
-
-    def _requeued(self, job: Job, event: Event, *, wait: float = 10.0) -> bool:
-        """A `Stopped` written on SIGTERM ("stopped (cancelled)") that the learner did not ask
-        for: cancelled for good, or requeued (preemption, `scontrol requeue`), when the job
-        runs again into the same events file? Asks the scheduler until it says (at most
-        `wait` seconds): pending or requeued again means requeued."""
-        if not isinstance(event, Stopped) or event.reason != "stopped (cancelled)" or self._stop_sent:
-            return False
-        assert job.job_id is not None
-        deadline = self.clock() + wait
-        while True:
-            try:
-                found = {info.job_id: info for info in query_jobs(runner=self.runner)}
-            except SchedulerUnknown:
-                found = {}
-            info = found.get(job.job_id)
-            if info is not None and (info.state in REQUEUED_STATES or info.state == "PENDING"):
-                return True
-            if (info is not None and info.finished) or self.clock() >= deadline:
-                return False
-            self._wake.wait(1.0)
             self._wake.clear()
 
     def _cancel_pending(self) -> None:

@@ -101,6 +101,10 @@ class SlurmSweep(JobFollowing):
                 if follower.finished:
                     continue
                 for event in follower.poll():
+                    if event is follower.final and self._requeued(f"{job.job_id}_{task}", event):
+                        follower.final = None  # this seed's task runs again into the same file
+                        self.tally.mark(seeds[task], QUEUED, "requeued")
+                        continue
                     self.tally.observe(seeds[task], event)
                     self.emit(seeds[task], event)
             jobs = self.poller.poll()

@@ -238,7 +238,10 @@ def _run_once(spec_file: Path, out: str | None, *, threads: int, array_task: int
             reason = "stopped (time limit)"
         state["reason"] = state["reason"] or reason
         if state["run"] is not None:
-            state["run"].stop()
+            # Not here: a handler runs in the main thread between two bytecodes, maybe while
+            # TensorFlow traces the compiled loop there, and stop() touches TF variables (in a
+            # graph being built that fails). A thread of its own is always eager.
+            threading.Thread(target=state["run"].stop, name="stop", daemon=True).start()
 
     def started(run: Any) -> None:
         state["run"] = run
