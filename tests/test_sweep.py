@@ -204,3 +204,45 @@ def test_the_sweep_question_is_graded_against_the_learners_sweep():
     assert result.status == "wrong" and "counts the seeds that failed" in " ".join(result.targeted)
     partial = RunRecord(1, {}, sweep=_tally({1: 0.01})).values()
     assert "not finished every seed" in " ".join(check(q, "5", partial).targeted)
+
+
+def test_run_settings_pick_the_sweep_the_question_asks_about(tmp_path):
+    """A learner who swept 2 units, then 4: the 2-unit question is graded on the 2-unit sweep;
+    before any 2-unit sweep it says to train with those settings."""
+    from tui_tutor.context import RunResults
+    from tui_tutor.progress.store import ProgressStore
+    from tui_tutor.session import QuestionSession
+
+    lesson = load_lesson(LESSON).lesson
+    q = next(q for q in lesson.questions() if q.id == "sweep-solved")
+    assert q.run_settings == (("hidden_units", 2),)
+    store = ProgressStore.open(tmp_path / "p.sqlite3")
+    runs = RunResults("me", lambda: store)
+
+    def sweep(number: int, units: int, solved: int) -> RunRecord:
+        losses = {s: (0.01 if s <= solved else 0.69) for s in range(1, 31)}
+        return RunRecord(number, {"hidden_units": units, "seed": 1}, train_id="xor-sweep", outcome="finished",
+                         sweep=_tally(losses))
+
+    def session() -> QuestionSession:
+        return QuestionSession(q, lesson.id, "me", store, run_values=runs.for_question(q), runs=runs.of_question(q, lesson.id))
+
+    runs.save(lesson.id, sweep(1, 4, 20))
+    result = session().check("20")
+    assert result.status == "invalid" and "your own run with units 2" in result.message
+    runs.save(lesson.id, sweep(2, 2, 7))
+    runs.save(lesson.id, sweep(3, 4, 20))
+    first = session()
+    assert first.check("20").status == "wrong"
+    assert first.check("7").status == "correct"
+    assert first.run_note.startswith("Graded against sweep 2: seeds 1 to 30, 2 units, 7 of 30 solved."), first.run_note
+    store.close()
+
+
+def test_run_settings_are_checked_with_their_line():
+    text = """---\nid: t\ntitle: T\n---\n# S\n\n::: question\nid: q\nkind: numeric\nprompt: p\nanswer: 1
+run_settings: {hidden_units: 2}\n:::\n\n::: question\nid: r\nkind: numeric\nprompt: p\nanswer: final_loss
+run: nowhere\nrun_settings: {colour: 2}\n:::\n"""
+    problems = [f"{e.line}: {e.message}" for e in parse_lesson(text, Path("t.md")).errors]
+    assert any(p.startswith("12:") and "goes with `run:`" in p for p in problems), problems
+    assert any("colour" in p for p in problems), problems

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 _T = TypeVar("_T")
 
@@ -133,8 +133,13 @@ class RunResults:
             record.train_id = record.train_id or train_id
         return stored + [r for r in self._memory(lesson_id, train_id) if r.store_id is None]
 
-    def latest_run(self, train_id: str, lesson_id: str | None = None) -> RunRecord | None:
-        """The learner's latest run of `train_id`, or None before the first."""
+    def latest_run(self, train_id: str, lesson_id: str | None = None,
+                   settings: tuple[tuple[str, Any], ...] = ()) -> RunRecord | None:
+        """The learner's latest run of `train_id` (with `settings`, the latest trained with
+        those settings), or None before the first."""
+        if settings:
+            matching = [r for r in self.runs(lesson_id, train_id) if _has_settings(r, settings)]
+            return matching[-1] if matching else None
         kept = self._memory(lesson_id, train_id)
         if kept and kept[-1].store_id is None:  # the store did not take the latest (or there is none)
             return kept[-1]
@@ -173,11 +178,26 @@ class RunResults:
         train_id = question.run
         if not train_id:
             return None
+        if question.run_settings:
+            settings = question.run_settings
+            return lambda: (record.values() if (record := self.latest_run(train_id, None, settings)) else {})
         return lambda: self.latest(train_id)
 
     def of_question(self, question: Question, lesson_id: str) -> QuestionRuns | None:
         """The runs a question about a run is graded against (None for a question about no run)."""
-        return QuestionRuns(self, lesson_id, question.run) if question.run else None
+        return QuestionRuns(self, lesson_id, question.run, question.run_settings) if question.run else None
+
+
+def _has_settings(record: RunRecord, settings: tuple[tuple[str, Any], ...]) -> bool:
+    """Whether `record` was trained with every one of `settings` (numbers compared as numbers)."""
+    for key, wanted in settings:
+        value = record.settings.get(key)
+        if isinstance(wanted, (int, float)) and isinstance(value, (int, float)):
+            if float(value) != float(wanted):
+                return False
+        elif value != wanted:
+            return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -188,9 +208,11 @@ class QuestionRuns:
     results: RunResults
     lesson_id: str
     train_id: str
+    #: The settings a run must have to count (`run_settings:`); () for any run.
+    settings: tuple[tuple[str, Any], ...] = ()
 
     def latest(self) -> RunRecord | None:
-        return self.results.latest_run(self.train_id, self.lesson_id)
+        return self.results.latest_run(self.train_id, self.lesson_id, self.settings)
 
     def get(self, run_id: int) -> RunRecord | None:
         return self.results.get(run_id)

@@ -29,7 +29,7 @@ from tui_tutor.grading.codec import decode_answer, encode_answer
 from tui_tutor.grading.result import Result
 from tui_tutor.grading.scoring import GRADED, Answered, Event, HintOpened, Revealed, Rules, Standing, VariantStarted, apply
 from tui_tutor.grading.variants import VariantError, draw, render, variant_seed
-from tui_tutor.grading.wording import graded_against, newer_run_note, run_name, unreadable
+from tui_tutor.grading.wording import graded_against, newer_run_note, run_name, settings_words, unreadable
 from tui_tutor.lesson.model import Question
 from tui_tutor.progress.store import ProgressStore, QuestionState, StoreError
 
@@ -306,7 +306,9 @@ class QuestionSession:
         if self.base.run:
             run = self.latest_run()
             if not self._run_numbers(run):
-                return Result("invalid", 0.0, unreadable(self.base.kind, "train_first"), reason="train_first", kind=self.base.kind)
+                needs = settings_words(self.base.run_settings)
+                return Result("invalid", 0.0, unreadable(self.base.kind, "train_first", settings=needs),
+                              reason="train_first", kind=self.base.kind)
         values = {**self._values, **self._run_numbers(run)} if self.base.run else self._values
         result = grade(self._question, answer, values)
         if result.status == "invalid":

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from tui_tutor.lesson.names import RUN_SETTING_LABELS
+
 if TYPE_CHECKING:
     from tui_tutor.grading.result import PartResult, Result
     from tui_tutor.lesson.model import Question
@@ -77,6 +79,10 @@ def unreadable(kind: str, reason: str, **facts: Any) -> str:
     if reason == "internal":
         return f"This answer could not be graded ({facts.get('error', 'an error')})."
     if reason == "train_first":
+        needs = str(facts.get("settings", ""))
+        if needs:
+            return (f"This question is about your own run with {needs}: train with those settings first "
+                    "(choose them in the training view and press t, or use set and train in line mode).")
         return ("This question is about your own training run: train the model first "
                 "(key t in the training view, or type train in line mode).")
     if reason == "unreadable":
@@ -284,6 +290,12 @@ def parts_lines(result: Result, question: Question | None, wrong_mark: str, limi
 
 
 # --------------------------------------------------------------------------- runs
+
+
+def settings_words(settings: tuple[tuple[str, Any], ...] | list[tuple[str, Any]]) -> str:
+    """`(("hidden_units", 2),)` -> "units 2", as the training view labels its settings."""
+    return ", ".join(f"{RUN_SETTING_LABELS.get(key, key)} {value:g}" if isinstance(value, float)
+                     else f"{RUN_SETTING_LABELS.get(key, key)} {value}" for key, value in settings)
 
 
 def run_name(number: int, settings: Mapping[str, Any], values: Mapping[str, float]) -> str:

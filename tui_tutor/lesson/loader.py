@@ -48,6 +48,7 @@ from tui_tutor.lesson.names import (
     DATASETS_WITH_MISSING,
     LOSSES,
     OPTIMIZERS,
+    RUN_SETTING_LABELS,
 )
 from tui_tutor.lesson.text_pattern import compile_pattern
 from tui_tutor.lesson.yamldoc import YamlProblem, load_yaml
@@ -60,7 +61,10 @@ TUTOR_BLOCKS = frozenset({"question", "interactive", "train"})
 WIDGETS = ("neuron-explorer", "activation-plot", "xor-network", "huber-plot", "install-check", "playground")
 
 _FRONT_KEYS = {"title", "id", "minutes", "order", "mastery", "credits"}
-_COMMON_KEYS = {"id", "kind", "prompt", "hints", "solution", "optional", "feedback", "params", "derived", "where", "first", "run"}
+_COMMON_KEYS = {"id", "kind", "prompt", "hints", "solution", "optional", "feedback", "params", "derived", "where", "first",
+                "run", "run_settings"}
+#: What `run_settings:` may name: the settings a learner changes in a training view.
+RUN_SETTING_KEYS = tuple(RUN_SETTING_LABELS)
 _KIND_KEYS = {
     "numeric": {"answer", "rtol", "atol"},
     "choice": {"options"},
@@ -370,6 +374,7 @@ class _Builder:
         common["run"] = fields.text("run")
         if common["run"]:
             self.run_refs.append((common["run"], fields.line("run")))
+        common["run_settings"] = _run_settings(fields, bool(common["run"]))
         if kind is None:
             return None
         fields.check_unknown(_COMMON_KEYS | _KIND_KEYS[kind])
@@ -512,6 +517,30 @@ def _early_stopping(f: Fields) -> int | None:
     patience = sub.integer("patience", 10, minimum=1, maximum=MAX_EPOCHS)
     sub.check_unknown({"patience"})
     return int(patience) if patience is not None else 10
+
+
+def _run_settings(f: Fields, has_run: bool) -> tuple[tuple[str, Any], ...]:
+    """`run_settings: {hidden_units: 2}` (with `run:`): the settings a graded run must have."""
+    if not f.has("run_settings"):
+        return ()
+    if not has_run:
+        f.error("`run_settings` goes with `run:` (the `train` block whose runs it picks)", "run_settings")
+        return ()
+    sub = f.sub("run_settings", f.mapping("run_settings"), "`run_settings`")
+    sub.check_unknown(set(RUN_SETTING_KEYS))
+    found: list[tuple[str, Any]] = []
+    for key in RUN_SETTING_KEYS:
+        if not sub.has(key):
+            continue
+        if key == "hidden_activation":
+            value: Any = sub.text(key)
+        elif key in ("learning_rate",):
+            value = sub.number(key, minimum=0)
+        else:
+            value = sub.integer(key, minimum=0)
+        if value is not None and value != "":
+            found.append((key, value))
+    return tuple(found)
 
 
 def _sweep(f: Fields) -> SweepSpec | None:

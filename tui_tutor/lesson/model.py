@@ -124,6 +124,9 @@ class Question:
     first: tuple[tuple[str, Number], ...] = ()
     #: Graded against the learner's own training run: the `id` of a `train` block.
     run: str = ""
+    #: `run_settings: {hidden_units: 2}`: only a run (or sweep) trained with these settings
+    #: counts: the latest such run, not a later one with other settings.
+    run_settings: tuple[tuple[str, Any], ...] = ()
 
     @property
     def graded(self) -> bool:

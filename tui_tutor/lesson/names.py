@@ -100,3 +100,8 @@ RUN_VALUE_NAMES.update({
     "sweep_solved": "seeds of the sweep that solved the task (final training loss below the sweep's `solved_loss`)",
     "sweep_median_loss": "median final training loss of the sweep's finished seeds",
 })
+
+#: The settings a learner changes in a training view, as `run_settings:` names them, and the
+#: short labels the views show ("units 2").
+RUN_SETTING_LABELS: dict[str, str] = {"learning_rate": "lr", "hidden_units": "units", "hidden_activation": "act",
+                                      "epochs": "epochs", "batch_size": "batch", "seed": "seed"}
