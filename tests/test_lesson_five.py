@@ -6,6 +6,7 @@ about 5 seconds)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from pathlib import Path
@@ -135,3 +136,34 @@ async def test_a_slurm_block_without_sbatch_says_it_trains_here(tmp_path, no_sba
         said = [n.message for n in app._notifications]  # the toasts raised (Textual keeps them there)
         seen = any("sbatch is not on PATH here: training on this machine" in message for message in said)
         assert seen and view.runs[-1].outcome == "finished" and not view.runs[-1].slurm_job
+
+
+@pytest.mark.slow
+async def test_a_slurm_block_whose_job_is_refused_trains_here_and_says_why(tmp_path, monkeypatch):
+    """sbatch is on PATH but refuses the job (Slurm not configured here, a bad partition...):
+    the learner is told why and the run trains on this machine instead of failing."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    sbatch = bin_dir / "sbatch"
+    sbatch.write_text("#!/bin/sh\necho 'sbatch: error: Batch job submission failed: Invalid partition name specified' >&2\n"
+                      "exit 1\n")
+    sbatch.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    lesson = tmp_path / "slurm.md"
+    lesson.write_text("---\ntitle: T\nid: t\n---\n\n## S\n\n::: train\nid: x\nlayers:\n  - {units: 2, activation: relu}\n"
+                      "  - {units: 1, activation: sigmoid}\nepochs: 5\ntarget: slurm\n:::\n")
+    app = TutorApp(AppOptions(lesson_paths=[lesson], open_path=lesson, data_dir=tmp_path / "d", learner="t"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.screen.query_one(TrainView)
+        view.focus()
+        await pilot.pause()
+        await pilot.press("t")
+        deadline = time.monotonic() + 120
+        while not (view.runs and view.runs[-1].done):
+            assert time.monotonic() < deadline
+            await pilot.pause(0.1)
+        said = " ".join(n.message for n in app._notifications)
+        assert "Slurm did not take this run" in said and "Invalid partition name" in said, said
+        assert "training on this machine instead" in said
+        record = view.runs[-1]
+        assert record.outcome == "finished" and not record.slurm_job and record.history.last_epoch == 5

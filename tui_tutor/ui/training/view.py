@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -108,6 +109,7 @@ class TrainView(Vertical, can_focus=True):
         if self.runs:  # coming back: the settings of the last run, ready to change and train again
             self.values.update({k: v for k, v in self.runs[-1].settings.items() if k in self.values})
         self._run: Run | None = None  # the run in progress (owned by the worker thread)
+        self._stopped_by_learner = False  # x (or leaving) during the run: no fallback run after it
         self.last_run: Run | None = None  # kept for its counters (batches after stop); holds no model
         self._dirty = False
         self._new_weights: tuple[int, list[dict[str, list[Any]]]] | None = None  # (epoch, weights) not yet posted
@@ -319,7 +321,8 @@ class TrainView(Vertical, can_focus=True):
         def emit(event: Event) -> None:
             self.post_message(self.TrainEvent(event))
 
-        slurm = self._slurm_next or attach is not None or self._target_slurm()
+        by_key = self._slurm_next or attach is not None  # `S`, or a job submitted earlier
+        slurm = by_key or self._target_slurm()
         self._slurm_next = False
         if self.spec.target == "slurm" and not slurm and self.start_run is self._default_start:
             self.app.call_from_thread(self.notify, "This run asks for a compute node, but Slurm's sbatch is not "
@@ -327,7 +330,27 @@ class TrainView(Vertical, can_focus=True):
         start_run = self._slurm_source(record, attach) if slurm else self.start_run
         if start_run is None:
             return
-        run = start_run(self.spec, overrides(self.spec, record.settings), emit)
+        submitted = threading.Event()
+
+        def slurm_emit(event: Event) -> None:
+            """A `target: slurm` run's events, once the job is submitted (its `Loading`): a
+            submission that fails falls back to this machine instead of ending the run."""
+            if isinstance(event, Loading):
+                submitted.set()
+            if submitted.is_set():
+                emit(event)
+
+        fallback = slurm and not by_key
+        self._drive(start_run(self.spec, overrides(self.spec, record.settings), slurm_emit if fallback else emit))
+        result = getattr(self.last_run, "result", None)
+        if fallback and not submitted.is_set() and isinstance(result, Failed) and not self._stopped_by_learner:
+            self.app.call_from_thread(self.notify, f"Slurm did not take this run ({result.message}): training on "
+                                      "this machine instead.", timeout=10)
+            self._drive(self.start_run(self.spec, overrides(self.spec, record.settings), emit))
+
+    def _drive(self, run: Run) -> None:
+        """Run `run` in this (worker) thread; it is the view's run while it goes."""
+        self._stopped_by_learner = False
         self._run = self.last_run = run
         # The training thread holds the GIL in long stretches; a shorter switch interval lets
         # the UI thread answer keys promptly during a run (p95 key latency ~70 -> ~45 ms).
@@ -343,6 +366,7 @@ class TrainView(Vertical, can_focus=True):
     def stop_run(self) -> None:
         run = self._run
         if run is not None:
+            self._stopped_by_learner = True
             run.stop()
 
     def action_stop(self) -> None:
