@@ -10,6 +10,7 @@ import os
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -117,12 +118,28 @@ async def test_every_step_fits_80_columns(tmp_path):
         await assert_steps_fit(pilot)
 
 
-@pytest.mark.slow
-async def test_a_slurm_block_without_sbatch_says_it_trains_here(tmp_path, no_sbatch):
-    """The bigger CNN asks for a compute node; without Slurm the learner is told it trains here."""
+SLURM_BLOCK = """---
+title: T
+id: t
+---
+
+## S
+
+::: train
+id: x
+layers:
+  - {units: 2, activation: relu}
+  - {units: 1, activation: sigmoid}
+epochs: 5
+target: slurm
+:::
+"""
+
+
+async def _train_slurm_block(tmp_path: Path) -> tuple[str, Any]:
+    """Press t on a small `target: slurm` block; (the toasts raised, joined; the run's record)."""
     lesson = tmp_path / "slurm.md"
-    lesson.write_text("---\ntitle: T\nid: t\n---\n\n## S\n\n::: train\nid: x\nlayers:\n  - {units: 2, activation: relu}\n"
-                      "  - {units: 1, activation: sigmoid}\nepochs: 5\ntarget: slurm\n:::\n")
+    lesson.write_text(SLURM_BLOCK)
     app = TutorApp(AppOptions(lesson_paths=[lesson], open_path=lesson, data_dir=tmp_path / "d", learner="t"))
     async with app.run_test(size=(80, 24)) as pilot:
         view = app.screen.query_one(TrainView)
@@ -133,9 +150,15 @@ async def test_a_slurm_block_without_sbatch_says_it_trains_here(tmp_path, no_sba
         while not (view.runs and view.runs[-1].done):
             assert time.monotonic() < deadline
             await pilot.pause(0.1)
-        said = [n.message for n in app._notifications]  # the toasts raised (Textual keeps them there)
-        seen = any("sbatch is not on PATH here: training on this machine" in message for message in said)
-        assert seen and view.runs[-1].outcome == "finished" and not view.runs[-1].slurm_job
+        return " ".join(n.message for n in app._notifications), view.runs[-1]  # (Textual keeps toasts there)
+
+
+@pytest.mark.slow
+async def test_a_slurm_block_without_sbatch_says_it_trains_here(tmp_path, no_sbatch):
+    """The bigger CNN asks for a compute node; without Slurm the learner is told it trains here."""
+    said, record = await _train_slurm_block(tmp_path)
+    assert "sbatch is not on PATH here: training on this machine" in said
+    assert record.outcome == "finished" and not record.slurm_job
 
 
 @pytest.mark.slow
@@ -149,21 +172,7 @@ async def test_a_slurm_block_whose_job_is_refused_trains_here_and_says_why(tmp_p
                       "exit 1\n")
     sbatch.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
-    lesson = tmp_path / "slurm.md"
-    lesson.write_text("---\ntitle: T\nid: t\n---\n\n## S\n\n::: train\nid: x\nlayers:\n  - {units: 2, activation: relu}\n"
-                      "  - {units: 1, activation: sigmoid}\nepochs: 5\ntarget: slurm\n:::\n")
-    app = TutorApp(AppOptions(lesson_paths=[lesson], open_path=lesson, data_dir=tmp_path / "d", learner="t"))
-    async with app.run_test(size=(80, 24)) as pilot:
-        view = app.screen.query_one(TrainView)
-        view.focus()
-        await pilot.pause()
-        await pilot.press("t")
-        deadline = time.monotonic() + 120
-        while not (view.runs and view.runs[-1].done):
-            assert time.monotonic() < deadline
-            await pilot.pause(0.1)
-        said = " ".join(n.message for n in app._notifications)
-        assert "Slurm did not take this run" in said and "Invalid partition name" in said, said
-        assert "training on this machine instead" in said
-        record = view.runs[-1]
-        assert record.outcome == "finished" and not record.slurm_job and record.history.last_epoch == 5
+    said, record = await _train_slurm_block(tmp_path)
+    assert "Slurm did not take this run" in said and "Invalid partition name" in said, said
+    assert "training on this machine instead" in said
+    assert record.outcome == "finished" and not record.slurm_job and record.history.last_epoch == 5
