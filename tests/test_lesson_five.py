@@ -153,6 +153,16 @@ async def _train_slurm_block(tmp_path: Path) -> tuple[str, Any]:
         return " ".join(n.message for n in app._notifications), view.runs[-1]  # (Textual keeps toasts there)
 
 
+def _sbatch_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -> None:
+    """An `sbatch` first on PATH that runs `body` (a shell line): Slurm as a refusing site has it."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    sbatch = bin_dir / "sbatch"
+    sbatch.write_text(f"#!/bin/sh\n{body}\n")
+    sbatch.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+
+
 @pytest.mark.slow
 async def test_a_slurm_block_without_sbatch_says_it_trains_here(tmp_path, no_sbatch):
     """The bigger CNN asks for a compute node; without Slurm the learner is told it trains here."""
@@ -165,14 +175,36 @@ async def test_a_slurm_block_without_sbatch_says_it_trains_here(tmp_path, no_sba
 async def test_a_slurm_block_whose_job_is_refused_trains_here_and_says_why(tmp_path, monkeypatch):
     """sbatch is on PATH but refuses the job (Slurm not configured here, a bad partition...):
     the learner is told why and the run trains on this machine instead of failing."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    sbatch = bin_dir / "sbatch"
-    sbatch.write_text("#!/bin/sh\necho 'sbatch: error: Batch job submission failed: Invalid partition name specified' >&2\n"
-                      "exit 1\n")
-    sbatch.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    _sbatch_on_path(tmp_path, monkeypatch,
+                    "echo 'sbatch: error: Batch job submission failed: Invalid partition name specified' >&2; exit 1")
     said, record = await _train_slurm_block(tmp_path)
     assert "Slurm did not take this run" in said and "Invalid partition name" in said, said
     assert "training on this machine instead" in said
     assert record.outcome == "finished" and not record.slurm_job and record.history.last_epoch == 5
+
+
+def test_a_convolutional_block_offers_no_hidden_units_to_change():
+    """Its layers are the lesson's: the view and line mode offer lr, epochs, batch and seed only
+    (the runner refuses units/act overrides for a network that is not all Dense)."""
+    from tui_tutor.context import LessonContext
+    from tui_tutor.line.training import TrainingWords
+    from tui_tutor.training.settings import settings_for
+
+    specs = {item.id: item for step in load_lesson(LESSON).lesson.steps for item in walk(step.items)
+             if isinstance(item, TrainSpec)}
+    cnn = specs["digits-cnn-big"]
+    assert [s.key for s in settings_for(cnn)] == ["learning_rate", "epochs", "batch_size", "seed"]
+    words = TrainingWords(cnn, LessonContext("t"), print)
+    assert "units" not in words.settings_line() and "act" not in words.settings_line()
+    assert "no Dense hidden layer" in words.set("units 8")[0]
+
+
+@pytest.mark.slow
+async def test_a_slurm_block_with_a_broken_site_config_trains_here_and_says_where(tmp_path, monkeypatch):
+    site = tmp_path / "site.yaml"
+    site.write_text("partition: gpu\ntime: forever\n")
+    monkeypatch.setenv("TUI_TUTOR_SITE_CONFIG", str(site))
+    _sbatch_on_path(tmp_path, monkeypatch, "echo 'never called: the site config is read first' >&2; exit 1")
+    said, record = await _train_slurm_block(tmp_path)
+    assert f"{site}:2:" in said and "training on this machine instead" in said, said
+    assert record.outcome == "finished" and not record.slurm_job

@@ -24,7 +24,7 @@ from tui_tutor.context import LessonContext
 from tui_tutor.lesson.model import TrainSpec
 from tui_tutor.training.events import EpochEnd, Event, Failed, Finished, Loaded, Loading, Started, Stopped
 from tui_tutor.training.records import RunRecord
-from tui_tutor.training.settings import initial_values
+from tui_tutor.training.settings import initial_values, settings_for
 from tui_tutor.training.settings import overrides as changed_settings
 from tui_tutor.training.sources import StartRun
 
@@ -84,10 +84,14 @@ class TrainingWords:
     def settings_line(self) -> str:
         v = self.values
         bits = [f"lr {v['learning_rate']:g}"]
-        if len(self.spec.layers) >= 2:
+        if self._hidden_settable():
             bits += [f"units {v['hidden_units']}", f"act {v['hidden_activation']}"]
         bits += [f"epochs {v['epochs']}", f"batch {v['batch_size']}", f"seed {v['seed']}"]
         return "Settings: " + ", ".join(bits) + "."
+
+    def _hidden_settable(self) -> bool:
+        """Whether units and act can change here (every hidden layer Dense): `settings_for`'s rule."""
+        return any(setting.key == "hidden_units" for setting in settings_for(self.spec))
 
     def stored_runs(self) -> list[RunRecord]:
         """The learner's stored runs of this block (in this lesson), oldest first."""
@@ -126,8 +130,8 @@ class TrainingWords:
         if name not in SETTINGS or not value.strip():
             return ["Settings: " + ", ".join(SETTINGS) + "; for example set lr 0.1."]
         key, read = SETTINGS[name]
-        if key in ("hidden_units", "hidden_activation") and len(self.spec.layers) < 2:
-            return ["This model has no hidden layer to change."]
+        if key in ("hidden_units", "hidden_activation") and not self._hidden_settable():
+            return ["This model's hidden layers are the lesson's own (no Dense hidden layer to change)."]
         try:
             parsed = read(value.strip())
         except ValueError:

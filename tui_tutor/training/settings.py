@@ -39,6 +39,16 @@ SETTINGS: tuple[Setting[Any], ...] = (
 )
 
 
+def settings_for(spec: TrainSpec) -> tuple[Setting[Any], ...]:
+    """The settings a learner can change for `spec`: hidden units and activation only when every
+    hidden layer is Dense (a convolutional network's layers are the lesson's to choose: the
+    runner refuses those two overrides for it)."""
+    hidden = spec.layers[:-1]
+    if hidden and all(layer.dense for layer in hidden):
+        return SETTINGS
+    return tuple(s for s in SETTINGS if s.key not in ("hidden_units", "hidden_activation"))
+
+
 def initial_values(spec: TrainSpec) -> dict[str, Any]:
     hidden = spec.layers[:-1]
     return {

@@ -29,14 +29,12 @@ from textual.widgets import Static
 from tui_tutor.lesson.model import TrainSpec
 from tui_tutor.training.events import Event
 from tui_tutor.training.records import RunRecord
-from tui_tutor.training.settings import SETTINGS, initial_values, overrides, show
+from tui_tutor.training.settings import initial_values, overrides, settings_for, show
 from tui_tutor.training.sweep import StartSweep, SweepRun, SweepTally, loss_histogram, seed_grid
 from tui_tutor.ui.progress_line import ProgressLine
 from tui_tutor.ui.training.settings_line import SettingsLine
 from tui_tutor.ui.training.view import REDRAW_HZ, TrainView
 
-#: The settings a sweep can change: all but the seed, which the sweep itself chooses.
-SWEEP_SETTINGS = tuple(setting for setting in SETTINGS if setting.key != "seed")
 #: Columns of the histogram's bars at most (the view has 72 in an 80-column terminal).
 HISTOGRAM_WIDTH = 56
 
@@ -88,7 +86,9 @@ class SweepView(Vertical, can_focus=True):
         self.border_title = f"Seed sweep: {spec.id} ({seeds} seeds)"
 
     def compose(self) -> ComposeResult:
-        yield SettingsLine(SWEEP_SETTINGS, self.values, "left/right choose, -/+ change, t sweep, x stop")
+        # every setting but the seed, which the sweep itself chooses
+        settings = tuple(setting for setting in settings_for(self.spec) if setting.key != "seed")
+        yield SettingsLine(settings, self.values, "left/right choose, -/+ change, t sweep, x stop")
         yield Static(self._idle_hint(), classes="train-status", markup=False)
         yield ProgressLine(classes="train-progress")
         for part in ("sweep-histogram", "sweep-grid", "train-runs"):  # shown once they have lines

@@ -37,7 +37,7 @@ from tui_tutor.ui.training.settings_line import SettingsLine
 from tui_tutor.ui.training.confusion import ConfusionView
 from tui_tutor.ui.training.scatter import ScatterView
 from tui_tutor.ui.training.images import MisclassifiedView
-from tui_tutor.training.settings import SETTINGS, initial_values, overrides, show
+from tui_tutor.training.settings import initial_values, overrides, settings_for, show
 
 if TYPE_CHECKING:
     from tui_tutor.ui.training.sweep_view import SweepView
@@ -110,6 +110,7 @@ class TrainView(Vertical, can_focus=True):
             self.values.update({k: v for k, v in self.runs[-1].settings.items() if k in self.values})
         self._run: Run | None = None  # the run in progress (owned by the worker thread)
         self._stopped_by_learner = False  # x (or leaving) during the run: no fallback run after it
+        self._site_problem = ""  # the site config's first problem, when it could not be read
         self.last_run: Run | None = None  # kept for its counters (batches after stop); holds no model
         self._dirty = False
         self._new_weights: tuple[int, list[dict[str, list[Any]]]] | None = None  # (epoch, weights) not yet posted
@@ -120,7 +121,7 @@ class TrainView(Vertical, can_focus=True):
         self.border_title = f"Training: {spec.id}"
 
     def compose(self) -> ComposeResult:
-        yield SettingsLine(SETTINGS, self.values, "left/right choose, -/+ change, t train, x stop")
+        yield SettingsLine(settings_for(self.spec), self.values, "left/right choose, -/+ change, t train, x stop")
         yield Static("Press t to train.", classes="train-status")
         yield ProgressLine(classes="train-progress")
         yield Static("", classes="train-plot")
@@ -279,7 +280,8 @@ class TrainView(Vertical, can_focus=True):
         try:
             site = load_site_config()
         except SlurmError as exc:
-            self.app.call_from_thread(self._set_status, f"Slurm site config: {str(exc).splitlines()[0]}")
+            self._site_problem = str(exc).splitlines()[0]
+            self.app.call_from_thread(self._set_status, f"Slurm site config: {self._site_problem}")
             return None
 
         def status(text: str) -> None:
@@ -327,9 +329,14 @@ class TrainView(Vertical, can_focus=True):
         if self.spec.target == "slurm" and not slurm and self.start_run is self._default_start:
             self.app.call_from_thread(self.notify, "This run asks for a compute node, but Slurm's sbatch is not "
                                       "on PATH here: training on this machine instead.", timeout=8)
+        fallback = slurm and not by_key  # a `target: slurm` block trains here when Slurm cannot take it
         start_run = self._slurm_source(record, attach) if slurm else self.start_run
-        if start_run is None:
-            return
+        if start_run is None:  # the site config is broken (the status line says where)
+            if not fallback:
+                return
+            self.app.call_from_thread(self.notify, f"The Slurm site config has a problem ({self._site_problem}): "
+                                      "training on this machine instead.", timeout=10)
+            start_run, slurm, fallback = self.start_run, False, False
         submitted = threading.Event()
 
         def slurm_emit(event: Event) -> None:
@@ -340,7 +347,6 @@ class TrainView(Vertical, can_focus=True):
             if submitted.is_set():
                 emit(event)
 
-        fallback = slurm and not by_key
         self._drive(start_run(self.spec, overrides(self.spec, record.settings), slurm_emit if fallback else emit))
         result = getattr(self.last_run, "result", None)
         if fallback and not submitted.is_set() and isinstance(result, Failed) and not self._stopped_by_learner:
