@@ -321,6 +321,14 @@ def write_tutor_info(job: Job, info: dict[str, Any]) -> None:
     (job.folder / TUTOR_FILE).write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")
 
 
+def remember_run(job: Job, train_id: str, number: int, settings: dict[str, Any], started: float | None, *,
+                 sweep: bool = False) -> None:
+    """`write_tutor_info` for a run (or a seed sweep) of the training view: what a later tutor
+    needs to show it again and store it under its number."""
+    write_tutor_info(job, {"train_id": train_id, "number": number, "settings": settings, "started": started,
+                           **({"sweep": True} if sweep else {})})
+
+
 def read_tutor_info(folder: Path) -> dict[str, Any]:
     try:
         data = json.loads((folder / TUTOR_FILE).read_text(encoding="utf-8"))
@@ -329,11 +337,14 @@ def read_tutor_info(folder: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def unstored_jobs(runs_dir: Path, train_id: str, known_run_ids: set[str] | frozenset[str] = frozenset()) -> list[Job]:
-    """Submitted jobs of ``train_id`` in ``runs_dir`` whose run is not stored yet, oldest first.
+def unstored_jobs(runs_dir: Path, train_id: str, known_run_ids: set[str] | frozenset[str] = frozenset(), *,
+                  sweep: bool = False) -> list[Job]:
+    """Submitted jobs of ``train_id`` in ``runs_dir`` whose run is not stored yet, oldest first:
+    single runs, or with ``sweep`` the array jobs of seed sweeps.
 
-    A run folder counts when it has a ``job-id`` and a ``tutor.json`` naming ``train_id``, and
-    neither a ``stored`` marker nor a run id in ``known_run_ids`` (runs already in the store).
+    A run folder counts when it has a ``job-id`` and a ``tutor.json`` naming ``train_id`` (and
+    the kind asked for), and neither a ``stored`` marker nor a run id in ``known_run_ids``
+    (runs already in the store).
     """
     found: list[tuple[float, Job]] = []
     try:
@@ -345,7 +356,7 @@ def unstored_jobs(runs_dir: Path, train_id: str, known_run_ids: set[str] | froze
         if folder.name in known_run_ids or (folder / STORED_FILE).exists() or not id_file.is_file():
             continue
         info = read_tutor_info(folder)
-        if info.get("train_id") != train_id:
+        if info.get("train_id") != train_id or bool(info.get("sweep")) != sweep:
             continue
         try:
             job_id = id_file.read_text(encoding="utf-8").strip()

@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from textual import work
@@ -33,7 +34,7 @@ from tui_tutor.training.settings import initial_values, overrides, settings_for,
 from tui_tutor.training.sweep import StartSweep, SweepRun, SweepTally, loss_histogram, seed_grid
 from tui_tutor.ui.progress_line import ProgressLine
 from tui_tutor.ui.training.settings_line import SettingsLine
-from tui_tutor.ui.training.view import REDRAW_HZ, TrainView
+from tui_tutor.ui.training.view import REDRAW_HZ, TrainView, claim_job_store, save_run
 
 #: Columns of the histogram's bars at most (the view has 72 in an 80-column terminal).
 HISTOGRAM_WIDTH = 56
@@ -63,6 +64,8 @@ class SweepView(Vertical, can_focus=True):
         """The sweep's thread is done (every seed ended, or it was stopped or detached)."""
 
         tally: SweepTally
+        #: The Slurm job's run folder (None for a sweep on this machine): stored by one tutor only.
+        folder: Path | None = None
 
     def __init__(self, spec: TrainSpec, *, threads: int = 2, max_seconds: float | None = 600,
                  start_sweep: StartSweep | None = None, saved_runs: Sequence[RunRecord] = (),
@@ -159,7 +162,7 @@ class SweepView(Vertical, can_focus=True):
             from tui_tutor.training.sweep import local_sweeps
 
             return local_sweeps(default_runs(threads=self.threads, max_seconds=self.max_seconds))
-        from tui_tutor.slurm.job import Job, SlurmError, load_site_config, write_tutor_info
+        from tui_tutor.slurm.job import Job, SlurmError, load_site_config, remember_run
         from tui_tutor.slurm.sweep import SlurmSweep, slurm_sweeps
 
         try:
@@ -173,8 +176,7 @@ class SweepView(Vertical, can_focus=True):
 
         def remember(job: Job) -> None:
             record.slurm_job, record.run_id = job.job_id or "", job.run_id
-            write_tutor_info(job, {"train_id": self.spec.id, "number": record.number, "settings": record.settings,
-                                   "started": record.started, "sweep": True})
+            remember_run(job, self.spec.id, record.number, record.settings, record.started, sweep=True)
 
         if isinstance(attach, Job):
             job = attach
@@ -200,7 +202,7 @@ class SweepView(Vertical, can_focus=True):
             sys.setswitchinterval(switch)
             if self._sweep is sweep:
                 self._sweep = None
-        self.post_message(self.SweepEnded(tally))
+        self.post_message(self.SweepEnded(tally, getattr(getattr(sweep, "job", None), "folder", None)))
 
     def action_stop(self) -> None:
         if self._sweep is not None:
@@ -243,24 +245,9 @@ class SweepView(Vertical, can_focus=True):
         record.ended = time.time()
         self._draw(record)
         self._set_status(f"Sweep {record.number} {record.outcome}: {record.sweep.summary()}.")
-        folder = None  # a Slurm sweep is stored by one tutor only: the first to claim its folder
-        if record.slurm_job and record.run_id:
-            from tui_tutor.slurm.job import claim_store, load_site_config, runs_folder
-
-            try:
-                folder = runs_folder(load_site_config()) / record.run_id
-            except Exception:  # noqa: BLE001 - no site config: store it (the store's run-id check guards)
-                folder = None
-        if folder is None or claim_store(folder):
-            self._save(record)
+        if claim_job_store(message.folder):  # a Slurm sweep is stored by one tutor only
+            save_run(self, self.persist, record, "sweep")
         self.post_message(TrainView.RunEnded(self, record))
-
-    def _save(self, record: RunRecord) -> None:
-        if self.persist is not None:
-            try:
-                self.persist(record)
-            except Exception as exc:  # noqa: BLE001 - saving must never break the view
-                self.notify(f"The sweep was not saved: {exc}", severity="warning")
 
     def _reattach(self) -> None:
         """An array job of this block submitted earlier and not stored yet: follow it again."""
@@ -269,9 +256,8 @@ class SweepView(Vertical, can_focus=True):
         try:
             from tui_tutor.slurm.job import load_site_config, runs_folder, unstored_jobs
 
-            jobs = [job for job in unstored_jobs(runs_folder(load_site_config()), self.spec.id,
-                                                 {r.run_id for r in self.runs if r.run_id})
-                    if job.extra.get("sweep")]
+            jobs = unstored_jobs(runs_folder(load_site_config()), self.spec.id,
+                                 {r.run_id for r in self.runs if r.run_id}, sweep=True)
         except Exception:  # noqa: BLE001 - a broken site config or runs folder must not break the view
             return
         if not jobs:

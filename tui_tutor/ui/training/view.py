@@ -26,6 +26,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Static
 
 from tui_tutor.lesson.model import TrainSpec
@@ -158,8 +159,7 @@ class TrainView(Vertical, can_focus=True):
             from tui_tutor.slurm.job import load_site_config, runs_folder, unstored_jobs
 
             folder = runs_folder(load_site_config())
-            jobs = [job for job in unstored_jobs(folder, self.spec.id, {r.run_id for r in self.runs if r.run_id})
-                    if not job.extra.get("sweep")]
+            jobs = unstored_jobs(folder, self.spec.id, {r.run_id for r in self.runs if r.run_id})
         except Exception:  # noqa: BLE001 - a broken site config or runs folder must not break the view
             return
         if not jobs:
@@ -211,7 +211,7 @@ class TrainView(Vertical, can_focus=True):
         record.ended = time.time()
         self.runs.append(record)
         self._show_runs()
-        if _claim_store(job.folder):
+        if claim_job_store(job.folder):
             self._save(record)
 
     def on_unmount(self) -> None:
@@ -231,11 +231,7 @@ class TrainView(Vertical, can_focus=True):
             self._save(record)
 
     def _save(self, record: RunRecord) -> None:
-        if self.persist is not None:
-            try:
-                self.persist(record)
-            except Exception as exc:  # noqa: BLE001 - saving must never break the view
-                self.notify(f"The run was not saved: {exc}", severity="warning")
+        save_run(self, self.persist, record, "run")
 
     def on_resize(self) -> None:
         """A plot drawn for the old width would be cut or wrapped: draw it again for this one."""
@@ -275,7 +271,7 @@ class TrainView(Vertical, can_focus=True):
 
     def _slurm_source(self, record: RunRecord, attach: Any = None) -> StartRun | None:
         from tui_tutor.slurm.follow import SlurmRun, slurm_runs
-        from tui_tutor.slurm.job import Job, SlurmError, load_site_config, write_tutor_info
+        from tui_tutor.slurm.job import Job, SlurmError, load_site_config, remember_run
 
         try:
             site = load_site_config()
@@ -290,8 +286,7 @@ class TrainView(Vertical, can_focus=True):
         def remember(job: Job) -> None:
             record.slurm_job = job.job_id or ""
             record.run_id = job.run_id  # the run folder's name: the key that stores it once
-            write_tutor_info(job, {"train_id": self.spec.id, "number": record.number, "settings": record.settings,
-                                   "started": record.started})
+            remember_run(job, self.spec.id, record.number, record.settings, record.started)
 
         if isinstance(attach, Job):
             job = attach
@@ -445,7 +440,7 @@ class TrainView(Vertical, can_focus=True):
         self.query_one(MisclassifiedView).show_run(record)
         job = getattr(self.last_run, "job", None)
         folder = getattr(job, "folder", None)
-        if folder is None or _claim_store(folder):  # a Slurm run is stored by one tutor only
+        if claim_job_store(folder):  # a Slurm run is stored by one tutor only
             self._save(record)
         self.post_message(self.RunEnded(self, record))
 
@@ -565,7 +560,20 @@ def _backend_ready(versions: dict[str, str]) -> str:
     return f"Keras {versions.get('keras', '?')} on {backend} {versions.get(backend, '?')} ready."
 
 
-def _claim_store(folder: object) -> bool:
+def save_run(view: Widget, persist: Callable[[RunRecord], object] | None, record: RunRecord, what: str) -> None:
+    """Keep a run (or a sweep) that ended through `persist`; a failure is a warning, never a crash."""
+    if persist is not None:
+        try:
+            persist(record)
+        except Exception as exc:  # noqa: BLE001 - saving must never break the view
+            view.notify(f"The {what} was not saved: {exc}", severity="warning")
+
+
+def claim_job_store(folder: object) -> bool:
+    """Whether this tutor stores the run of a Slurm job's folder (one tutor only: `claim_store`);
+    True for a run that had no job folder."""
+    if folder is None:
+        return True
     from pathlib import Path
 
     from tui_tutor.slurm.job import claim_store
